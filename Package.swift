@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies point one way:
+// overhead-bench → OverheadCLI → OverheadBenchmarks → OverheadEngine → OverheadEnvironment
+//   → OverheadModel, OverheadSystem → COverhead / CNuma.
+let package = Package(
+    name: "overhead-bench",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "overhead-bench", targets: ["overhead-bench"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+    ],
+    targets: [
+        // Small C: intrinsics (rdtsc, cpuid), raw syscalls, CPU_SET macros, signal flag.
+        .target(name: "COverhead"),
+        // libnuma through its pkg-config file (libnuma-dev).
+        .systemLibrary(name: "CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
+        .target(name: "OverheadSystem", dependencies: ["COverhead", "CNuma"]),
+        .target(name: "OverheadModel"),
+        .target(name: "OverheadEnvironment", dependencies: ["OverheadModel", "OverheadSystem"]),
+        .target(name: "OverheadEngine", dependencies: ["OverheadModel", "OverheadSystem", "OverheadEnvironment", "Yams"]),
+        .target(name: "OverheadBenchmarks", dependencies: ["OverheadEngine", "OverheadModel", "OverheadSystem"]),
+        .target(
+            name: "OverheadCLI",
+            dependencies: [
+                "OverheadBenchmarks", "OverheadEngine", "OverheadEnvironment", "OverheadModel", "OverheadSystem",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "overhead-bench", dependencies: ["OverheadCLI"]),
+        .testTarget(
+            name: "OverheadBenchTests",
+            dependencies: ["OverheadCLI", "OverheadBenchmarks", "OverheadEngine", "OverheadEnvironment", "OverheadModel", "OverheadSystem"],
+            resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

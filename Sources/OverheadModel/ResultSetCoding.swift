@@ -1,0 +1,108 @@
+import Foundation
+
+/// Why a file is not a usable result set. The text names the file and what to do.
+public enum ResultSetError: Error, Equatable, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case notJSON(path: String, reason: String)
+    case notAResultSet(path: String)
+    case unsupportedVersion(path: String, version: Int)
+    case invalid(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason):
+            return "\(path): cannot read: \(reason)"
+        case .notJSON(let path, let reason):
+            return "\(path): not valid JSON (truncated or not a result set?): \(reason)"
+        case .notAResultSet(let path):
+            return "\(path): not an overhead-bench result set (no \"schema\": \"\(ResultSet.schemaName)\")"
+        case .unsupportedVersion(let path, let version):
+            return "\(path): schemaVersion \(version) is not supported by this build (reads version \(ResultSet.currentSchemaVersion)); use a matching overhead-bench version"
+        case .invalid(let path, let reason):
+            return "\(path): invalid result set: \(reason)"
+        }
+    }
+}
+
+extension ResultSet {
+    /// The canonical encoding: UTF-8 JSON, sorted keys, pretty-printed, trailing newline.
+    public func encoded() throws -> Data {
+        try validate(source: "result set")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        var data = try encoder.encode(self)
+        data.append(0x0A)
+        return data
+    }
+
+    /// Decodes and validates a result set; `source` names it in errors (usually the path).
+    public static func decode(_ data: Data, source: String) throws(ResultSetError) -> ResultSet {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data, options: [])
+        } catch {
+            throw .notJSON(path: source, reason: Self.describe(error))
+        }
+        guard let dict = object as? [String: Any], dict["schema"] as? String == schemaName else {
+            throw .notAResultSet(path: source)
+        }
+        guard let version = dict["schemaVersion"] as? Int else {
+            throw .invalid(path: source, reason: "schemaVersion is missing or not an integer")
+        }
+        guard version == currentSchemaVersion else { throw .unsupportedVersion(path: source, version: version) }
+        let set: ResultSet
+        do {
+            set = try JSONDecoder().decode(ResultSet.self, from: data)
+        } catch {
+            throw .invalid(path: source, reason: Self.describe(error))
+        }
+        try set.validate(source: source)
+        return set
+    }
+
+    /// Reads and decodes a result set file.
+    public static func load(path: String) throws(ResultSetError) -> ResultSet {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        return try decode(data, source: path)
+    }
+
+    /// Checks what the JSON types alone cannot: finite samples, a summary that matches them.
+    public func validate(source: String) throws(ResultSetError) {
+        for (i, r) in results.enumerated() {
+            let name = "results[\(i)] (\(r.benchmark))"
+            guard !r.samples.isEmpty else { throw .invalid(path: source, reason: "\(name) has no samples") }
+            if let bad = r.samples.firstIndex(where: { !$0.isFinite }) {
+                throw .invalid(path: source, reason: "\(name) sample \(bad) is not a finite number")
+            }
+            guard r.summary.n == r.samples.count else {
+                throw .invalid(path: source, reason: "\(name) summary.n is \(r.summary.n) but there are \(r.samples.count) samples")
+            }
+            guard !r.unit.isEmpty else { throw .invalid(path: source, reason: "\(name) has no unit") }
+        }
+    }
+
+    private static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let ctx):
+            return "missing key '\(key.stringValue)' at \(path(ctx.codingPath))"
+        case DecodingError.typeMismatch(let type, let ctx):
+            return "wrong type at \(path(ctx.codingPath)): expected \(type)"
+        case DecodingError.valueNotFound(let type, let ctx):
+            return "null at \(path(ctx.codingPath)): expected \(type)"
+        case DecodingError.dataCorrupted(let ctx):
+            return ctx.codingPath.isEmpty ? ctx.debugDescription : "\(path(ctx.codingPath)): \(ctx.debugDescription)"
+        default:
+            let ns = error as NSError
+            return ns.userInfo[NSDebugDescriptionErrorKey] as? String ?? ns.localizedDescription
+        }
+    }
+
+    private static func path(_ keys: [CodingKey]) -> String {
+        keys.isEmpty ? "top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+}

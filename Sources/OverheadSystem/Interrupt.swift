@@ -1,0 +1,26 @@
+import COverhead
+
+/// Ctrl-C / SIGTERM handling for long runs: the handler only records the signal; the engine polls
+/// between batches, stops, and the CLI still writes what was measured.
+public enum Interrupt {
+    /// Installs the recording handlers (`cob_install_interrupt_handlers`).
+    public static func install() {
+        _ = cob_install_interrupt_handlers()
+    }
+
+    /// Restores the default handlers, so a second Ctrl-C during the final write still kills.
+    public static func uninstall() {
+        cob_restore_interrupt_handlers()
+    }
+
+    /// The signal received since install or reset, nil when none (`cob_interrupt_signal`).
+    public static var signal: Int32? {
+        let s = cob_interrupt_signal()
+        return s == 0 ? nil : s
+    }
+
+    /// Forgets a recorded signal.
+    public static func reset() {
+        cob_reset_interrupt()
+    }
+}

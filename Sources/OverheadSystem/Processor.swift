@@ -1,0 +1,58 @@
+import COverhead
+
+/// The four registers one CPUID returns.
+public struct CPUIDRegisters: Sendable, Equatable {
+    public var eax: UInt32
+    public var ebx: UInt32
+    public var ecx: UInt32
+    public var edx: UInt32
+
+    public init(eax: UInt32, ebx: UInt32, ecx: UInt32, edx: UInt32) {
+        self.eax = eax
+        self.ebx = ebx
+        self.ecx = ecx
+        self.edx = edx
+    }
+}
+
+/// Where CPUID values come from: the real instruction, or a fixture in tests.
+public protocol CPUIDSource: Sendable {
+    /// CPUID(leaf, subleaf); nil where the instruction does not exist (non-x86).
+    func cpuid(leaf: UInt32, subleaf: UInt32) -> CPUIDRegisters?
+}
+
+/// The CPUID instruction of this processor (`cob_cpuid`).
+public struct HardwareCPUID: CPUIDSource {
+    public init() {}
+
+    public func cpuid(leaf: UInt32, subleaf: UInt32) -> CPUIDRegisters? {
+        var regs = cob_cpuid_regs()
+        guard cob_cpuid(leaf, subleaf, &regs) != 0 else { return nil }
+        return CPUIDRegisters(eax: regs.eax, ebx: regs.ebx, ecx: regs.ecx, edx: regs.edx)
+    }
+}
+
+/// Thin wrappers over the instructions and raw syscalls the benchmarks time.
+public enum Instructions {
+    /// RDTSC (`cob_rdtsc`).
+    @inline(__always) public static func rdtsc() -> UInt64 { cob_rdtsc() }
+
+    /// RDTSCP (`cob_rdtscp`), discarding TSC_AUX.
+    @inline(__always) public static func rdtscp() -> UInt64 {
+        var aux: UInt32 = 0
+        return cob_rdtscp(&aux)
+    }
+
+    /// One CPUID (`cob_cpuid`), the classic VM-exit probe.
+    @inline(__always) public static func cpuid(leaf: UInt32) -> UInt32 {
+        var regs = cob_cpuid_regs()
+        _ = cob_cpuid(leaf, 0, &regs)
+        return regs.eax
+    }
+
+    /// `syscall(SYS_getppid)` (`cob_sys_getppid`): one kernel entry and exit.
+    @inline(__always) public static func getppidSyscall() -> Int { cob_sys_getppid() }
+
+    /// A call the optimizer cannot remove (`cob_opaque_nop`), the body of an empty loop.
+    @inline(__always) public static func opaqueNop() { cob_opaque_nop() }
+}
