@@ -53,14 +53,14 @@ public struct ResourceUsage: Sendable, Equatable {
     /// `getrusage(RUSAGE_SELF)`: the whole process, every thread.
     public static func process() -> ResourceUsage {
         var ru = rusage()
-        getrusage(RUSAGE_SELF, &ru)
+        getrusage(RUSAGE_SELF.rawValue, &ru)
         return ResourceUsage(voluntaryContextSwitches: ru.ru_nvcsw, involuntaryContextSwitches: ru.ru_nivcsw)
     }
 
     /// `getrusage(RUSAGE_CHILDREN)`: waited-for children.
     public static func children() -> ResourceUsage {
         var ru = rusage()
-        getrusage(RUSAGE_CHILDREN, &ru)
+        getrusage(RUSAGE_CHILDREN.rawValue, &ru)
         return ResourceUsage(voluntaryContextSwitches: ru.ru_nvcsw, involuntaryContextSwitches: ru.ru_nivcsw)
     }
 
