@@ -1,1 +1,3 @@
-print("placeholder")
+import OverheadCLI
+
+OverheadBench.main()

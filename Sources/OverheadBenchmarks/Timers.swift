@@ -1,0 +1,40 @@
+import OverheadEngine
+import OverheadSystem
+
+/// `timer.clock_gettime`: one `clock_gettime` read of the chosen clock.
+struct TimerClockGettime: Benchmark {
+    let info = BenchmarkInfo(
+        id: "timer.clock_gettime",
+        summary: "one clock_gettime() read (vDSO where the clocksource allows it)",
+        reveals: "tens of ns through the vDSO with a stable tsc/kvm-clock; µs when the guest's clocksource forces a real syscall (xen, hpet, unstable kvm-clock)",
+        params: [
+            ParamSpec(
+                name: "clock", values: .choices(PosixClock.allCases.map(\.rawValue)),
+                defaults: ["monotonic", "monotonic_raw", "realtime"], summary: "the POSIX clock read")
+        ],
+        metric: "latency", unit: "ns", better: .lower)
+
+    func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
+        guard let name = params["clock"], let clock = PosixClock(rawValue: name) else {
+            throw BenchmarkError.failed("unknown clock '\(params["clock"] ?? "")'")
+        }
+        guard clock.resolutionNs() != nil else {
+            throw BenchmarkError.unsupported("the kernel does not support clock \(name)")
+        }
+        return PreparedBenchmark(
+            kernel: { n, _ in
+                var sink: UInt64 = 0
+                for _ in 0..<n { sink &+= clock.read() }
+                blackHole(sink)
+            },
+            overheadKernel: { n, _ in
+                for _ in 0..<n { Instructions.opaqueNop() }
+            })
+    }
+}
+
+/// Keeps a value alive so the optimizer cannot drop the loop that made it.
+@inline(never)
+func blackHole<T>(_ value: T) {
+    withExtendedLifetime(value) {}
+}

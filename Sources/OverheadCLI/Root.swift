@@ -1,0 +1,21 @@
+import ArgumentParser
+
+/// The `overhead-bench` command: configuration only; the work is in the subcommands.
+public struct OverheadBench: ParsableCommand {
+    /// The tool version written into every result set.
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "overhead-bench",
+        abstract: "Measure what a hypervisor costs: native microbenchmarks on bare metal or in a guest, one JSON result set per run.",
+        version: version,
+        subcommands: [Run.self, List.self, Env.self])
+
+    public init() {}
+}
+
+/// Errors the CLI reports to the user; the text says what to do.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,221 @@
+import ArgumentParser
+import Foundation
+import OverheadBenchmarks
+import OverheadEngine
+import OverheadEnvironment
+import OverheadModel
+import OverheadSystem
+
+extension OverheadBench {
+    /// `overhead-bench run`: runs a workload and writes a result set.
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a workload and write a result set (JSON).",
+            discussion: """
+                Benchmarks run in a seeded random order over several rounds so drift spreads over all of them.
+                The result set goes to Results/<host>-<label>-<UTC time>.json unless --output says otherwise;
+                an existing file is never overwritten without --force. Ctrl-C stops after the current batch and
+                still writes what was measured (marked interrupted), then exits with status 130.
+                """)
+
+        @Option(help: "Workload name (Workloads/NAME.yaml) or path to a workload file. Default: default (quick with --quick).")
+        var workload: String?
+
+        @Option(help: "Comma-separated globs on benchmark ids, e.g. 'sys.*,timer.clock_gettime'. Repeatable.")
+        var only: [String] = []
+
+        @Option(help: "Configuration label for this run (default: the detected configuration: bare-metal, vm, vm-sriov, passthrough).")
+        var label: String?
+
+        @Option(help: "Where to write the result set; '-' writes it to stdout.")
+        var output: String?
+
+        @Flag(help: "Overwrite --output if it exists.")
+        var force = false
+
+        @Flag(help: "Shorter sample floors and fewer rounds (and the quick workload unless --workload is given).")
+        var quick = false
+
+        @Flag(help: "No progress on stderr.")
+        var quiet = false
+
+        @Option(help: "Seed of the interleaving order (default: random; always recorded in the result set).")
+        var seed: UInt64?
+
+        @Option(help: "CPU that single-threaded benchmarks are pinned to (default: the last CPU this process may use).")
+        var cpu: Int?
+
+        var patterns: [String] {
+            only.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+
+        func validate() throws {
+            if let label {
+                guard !label.isEmpty, label.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                    throw ValidationError("--label must be letters, digits, '-', '_' or '.', e.g. bare-metal or vm-sriov")
+                }
+            }
+            if let output, output.isEmpty { throw ValidationError("--output needs a path, or '-' for stdout") }
+            if let cpu, !Affinity.allowedCPUs().contains(cpu) {
+                throw ValidationError("--cpu \(cpu) is not one of the CPUs this process may use: \(Affinity.allowedCPUs().map(String.init).joined(separator: ","))")
+            }
+        }
+
+        func run() throws {
+            let workloadPath = try Workload.locate(workload ?? (quick ? "quick" : "default"))
+            let spec = try Workload.load(path: workloadPath)
+            let cases = try spec.resolve(registry: Catalog.registry, only: patterns)
+
+            let environment = collectEnvironment(.live)
+            let runLabel = label ?? environment.configuration.detected
+            let startedAt = Date()
+            let destination = try prepareDestination(label: runLabel, host: environment.hostname, at: startedAt)
+
+            let allowed = Affinity.allowedCPUs()
+            let measurementCPU = cpu ?? allowed.last ?? 0
+            let settings = quick ? spec.quickSettings : spec.settings
+            let runSeed = seed ?? UInt64.random(in: 1...UInt64.max)
+            let clock = MonotonicRawClock()
+            let resolution = measuredResolutionNs(of: clock)
+            let engine = Engine(
+                settings: EngineSettings(
+                    rounds: settings.rounds, samplesPerRound: settings.samplesPerRound,
+                    warmupBatches: settings.warmupBatches, minSampleMs: settings.minSampleMs, seed: runSeed),
+                clock: clock, clockResolutionNs: resolution)
+            let context = RunContext(allowedCPUs: allowed, measurementCPU: measurementCPU, quick: quick, environment: environment)
+
+            let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal)
+            Interrupt.install()
+            let outcome = engine.run(cases: cases, context: context, progress: progress.show, shouldStop: { Interrupt.signal != nil })
+            // A second Ctrl-C during the write kills as usual.
+            Interrupt.uninstall()
+            progress.finish()
+
+            let set = ResultSet(
+                id: UUID().uuidString.lowercased(), label: runLabel, startedAt: isoTimestamp(startedAt),
+                finishedAt: isoTimestamp(Date()), tool: ToolInfo(name: "overhead-bench", version: OverheadBench.version),
+                environment: environment,
+                workload: WorkloadInfo(
+                    name: spec.name, source: workloadPath, quick: quick, seed: runSeed, rounds: settings.rounds,
+                    samplesPerRound: settings.samplesPerRound, warmupBatches: settings.warmupBatches,
+                    minSampleMs: settings.minSampleMs, only: patterns, clockResolutionNs: resolution),
+                results: outcome.results, skipped: outcome.skipped, warnings: outcome.warnings,
+                interrupted: outcome.interrupted)
+            let data = try set.encoded()
+            let summary = renderRunSummary(set)
+            if let destination {
+                try write(data, to: destination, id: set.id)
+                Terminal.out(summary)
+                Terminal.out("\nresult set: \(destination)")
+            } else {
+                FileHandle.standardOutput.write(data)
+                Terminal.err(summary)
+            }
+            if outcome.interrupted {
+                Terminal.err("interrupted: wrote the \(set.results.count) benchmark(s) measured so far")
+                throw ExitCode(130)
+            }
+        }
+
+        /// Decides the output path and checks it before any measuring, so a run is never wasted on
+        /// an unwritable or existing file. nil means stdout.
+        private func prepareDestination(label: String, host: String, at date: Date) throws -> String? {
+            if output == "-" { return nil }
+            let path: String
+            if let output {
+                path = output
+            } else {
+                let formatter = DateFormatter()
+                formatter.locale = Locale(identifier: "en_US_POSIX")
+                formatter.timeZone = TimeZone(identifier: "UTC")
+                formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+                let safeHost = String(host.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
+                do {
+                    try FileManager.default.createDirectory(atPath: "Results", withIntermediateDirectories: true)
+                } catch {
+                    throw CLIError("cannot create the Results directory here: \(error.localizedDescription); pass --output PATH")
+                }
+                path = "Results/\(safeHost)-\(label)-\(formatter.string(from: date)).json"
+            }
+            if !force && FileManager.default.fileExists(atPath: path) {
+                throw CLIError("\(path) already exists; pass --force to overwrite it, or choose another --output")
+            }
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+                throw CLIError("cannot write \(path): directory \(directory) does not exist")
+            }
+            guard access(directory, W_OK) == 0 else {
+                throw CLIError("cannot write \(path): directory \(directory) is not writable")
+            }
+            return path
+        }
+
+        /// Writes atomically; if that fails after a run, saves the data elsewhere rather than losing it.
+        private func write(_ data: Data, to path: String, id: String) throws {
+            do {
+                try AtomicFile.write(data, to: path, overwrite: force)
+            } catch {
+                let rescue = NSTemporaryDirectory() + "overhead-bench-\(id).json"
+                if (try? AtomicFile.write(data, to: rescue, overwrite: false)) != nil {
+                    throw CLIError("\(error); the result set was saved to \(rescue) instead")
+                }
+                throw CLIError("\(error)")
+            }
+        }
+    }
+}
+
+/// ISO-8601 UTC with milliseconds.
+func isoTimestamp(_ date: Date) -> String {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return f.string(from: date)
+}
+
+/// The table `run` prints: one row per result, then skips and warnings.
+func renderRunSummary(_ set: ResultSet) -> String {
+    var table = TextTable(header: ["benchmark", "params", "median", "unit", "cv%", "n", "notes"], numeric: [2, 4, 5])
+    for r in set.results {
+        let params = r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        table.rows.append([
+            r.benchmark, params, formatFigure(r.summary.median), r.unit, String(format: "%.1f", r.summary.cv * 100),
+            String(r.summary.n), r.warnings.isEmpty ? "" : "\(r.warnings.count) warning\(r.warnings.count == 1 ? "" : "s")",
+        ])
+    }
+    var lines = ["\(set.label) on \(set.environment.hostname) (\(set.environment.configuration.detected) detected), workload \(set.workload.name), seed \(set.workload.seed)", "", table.render()]
+    for s in set.skipped {
+        let params = s.params.isEmpty ? "" : " " + s.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        lines.append("skipped \(s.benchmark)\(params): \(s.reason)")
+    }
+    for r in set.results {
+        for w in r.warnings { lines.append("warning \(r.benchmark): \(w)") }
+    }
+    for w in set.warnings { lines.append("warning: \(w)") }
+    return lines.joined(separator: "\n")
+}
+
+/// Progress on stderr: one rewritten line on a terminal, plain lines otherwise, nothing with --quiet.
+final class ProgressPrinter: Sendable {
+    let enabled: Bool
+    let terminal: Bool
+
+    init(enabled: Bool, terminal: Bool) {
+        self.enabled = enabled
+        self.terminal = terminal
+    }
+
+    func show(_ event: ProgressEvent) {
+        guard enabled else { return }
+        let text = "[\(event.done + 1)/\(event.total)] round \(event.round)/\(event.rounds) \(event.caseName)"
+        if terminal {
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+        } else {
+            Terminal.err(text)
+        }
+    }
+
+    func finish() {
+        if enabled && terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

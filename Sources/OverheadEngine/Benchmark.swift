@@ -1,0 +1,183 @@
+import OverheadModel
+
+/// How a parameter's values are checked.
+public enum ParamValues: Sendable, Equatable {
+    /// One of these words.
+    case choices([String])
+    /// A positive integer (optionally with a K/M/G suffix, binary), or one of the extra words.
+    case positiveInteger(extra: [String])
+
+    /// Whether `value` is acceptable.
+    public func accepts(_ value: String) -> Bool {
+        switch self {
+        case .choices(let words): return words.contains(value)
+        case .positiveInteger(let extra):
+            return extra.contains(value) || (parseSize(value).map { $0 > 0 } ?? false)
+        }
+    }
+
+    /// Words for an error message.
+    public var hint: String {
+        switch self {
+        case .choices(let words): return words.joined(separator: ", ")
+        case .positiveInteger(let extra):
+            return (["a positive integer (K/M/G suffixes allowed)"] + extra).joined(separator: ", ")
+        }
+    }
+}
+
+/// Parses `4096`, `16K`, `256M`, `1G` (binary multiples) into a count.
+public func parseSize(_ text: String) -> Int? {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    guard let last = t.last else { return nil }
+    let multipliers: [Character: Int] = ["K": 1 << 10, "k": 1 << 10, "M": 1 << 20, "m": 1 << 20, "G": 1 << 30, "g": 1 << 30]
+    if let m = multipliers[last], let n = Int(t.dropLast()) { return n.multipliedReportingOverflow(by: m).overflow ? nil : n * m }
+    return Int(t)
+}
+
+/// One parameter a benchmark takes.
+public struct ParamSpec: Sendable, Equatable {
+    public var name: String
+    public var values: ParamValues
+    /// The values a workload gets when it names none (each becomes its own case).
+    public var defaults: [String]
+    public var summary: String
+
+    public init(name: String, values: ParamValues, defaults: [String], summary: String) {
+        self.name = name
+        self.values = values
+        self.defaults = defaults
+        self.summary = summary
+    }
+}
+
+/// What `list` shows and what every result carries: id, meaning, params, unit and polarity.
+public struct BenchmarkInfo: Sendable, Equatable {
+    public var id: String
+    /// One line: what is measured.
+    public var summary: String
+    /// One line: what the figure reveals about a hypervisor.
+    public var reveals: String
+    public var params: [ParamSpec]
+    public var metric: String
+    public var unit: String
+    public var better: Better
+
+    public init(
+        id: String, summary: String, reveals: String, params: [ParamSpec], metric: String, unit: String,
+        better: Better
+    ) {
+        self.id = id
+        self.summary = summary
+        self.reveals = reveals
+        self.params = params
+        self.metric = metric
+        self.unit = unit
+        self.better = better
+    }
+}
+
+/// Where the measuring thread(s) run.
+public enum Placement: Sendable, Equatable {
+    /// One thread pinned to the engine's measurement CPU.
+    case singleCPU
+    /// One thread per CPU, pinned, on the first `count` allowed CPUs; the kernel runs on all at once.
+    case threads(count: Int)
+    /// The benchmark places its own parties (e.g. a ping-pong across two CPUs) on these CPUs.
+    case own(cpus: [Int])
+}
+
+/// How elapsed time per operation becomes a sample in the result's unit.
+public enum Conversion: Sendable, Equatable {
+    /// Nanoseconds per operation.
+    case nanosecondsPerOp
+    /// `work` units per operation (bytes, flops, ...), summed over threads, divided by `scale`
+    /// per second: bytes with scale 1e9 → GB/s.
+    case rate(workPerOp: Double, scale: Double)
+    /// Operations per second, summed over threads, divided by `scale` (1e6 → Mop/s).
+    case opsPerSecond(scale: Double)
+
+    /// The sample value for `nsPerOp` ns per operation on each of `threads` threads.
+    public func value(nsPerOp: Double, threads: Int) -> Double {
+        switch self {
+        case .nanosecondsPerOp: return nsPerOp
+        case .rate(let work, let scale): return work * Double(threads) / (nsPerOp * 1e-9) / scale
+        case .opsPerSecond(let scale): return Double(threads) / (nsPerOp * 1e-9) / scale
+        }
+    }
+}
+
+/// A kernel: runs `iterations` operations on worker `thread` (0-based). It must do the same work
+/// each call; the engine times whole calls.
+public typealias Kernel = @Sendable (_ iterations: Int, _ thread: Int) -> Void
+
+/// A benchmark ready to be measured: created by `Benchmark.prepare`, dropped after its segment.
+public struct PreparedBenchmark: Sendable {
+    public var placement: Placement
+    public var kernel: Kernel
+    /// The same loop with an empty body; when present its cost per op is subtracted.
+    public var overheadKernel: Kernel?
+    public var conversion: Conversion
+    /// Largest sensible batch (e.g. one pass over a big array is already long); nil = no limit.
+    public var maxIterationsPerBatch: Int?
+    /// Warnings about this case (capped sizes, fallbacks); copied into the result.
+    public var warnings: [String]
+    /// Releases what prepare took (memory, files, children); called on every path.
+    public var teardown: @Sendable () -> Void
+    /// Checks the kernel's output after measuring (e.g. STREAM validation); a thrown error fails the case.
+    public var validate: @Sendable () throws -> Void
+
+    public init(
+        placement: Placement = .singleCPU, kernel: @escaping Kernel, overheadKernel: Kernel? = nil,
+        conversion: Conversion = .nanosecondsPerOp, maxIterationsPerBatch: Int? = nil, warnings: [String] = [],
+        teardown: @escaping @Sendable () -> Void = {}, validate: @escaping @Sendable () throws -> Void = {}
+    ) {
+        self.placement = placement
+        self.kernel = kernel
+        self.overheadKernel = overheadKernel
+        self.conversion = conversion
+        self.maxIterationsPerBatch = maxIterationsPerBatch
+        self.warnings = warnings
+        self.teardown = teardown
+        self.validate = validate
+    }
+}
+
+/// Why a case does not produce a result.
+public enum BenchmarkError: Error, Equatable, CustomStringConvertible {
+    /// It cannot run here (one NUMA node, no PMU, ...): recorded as a skip with the reason.
+    case unsupported(String)
+    /// It ran and failed (validation mismatch, a syscall error): recorded as a skip with the error.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .unsupported(let why): return why
+        case .failed(let why): return "failed: \(why)"
+        }
+    }
+}
+
+/// What a benchmark may know about the run when it prepares.
+public struct RunContext: Sendable {
+    /// CPUs this process may use, in order.
+    public var allowedCPUs: [Int]
+    /// The CPU single-threaded benchmarks are pinned to.
+    public var measurementCPU: Int
+    public var quick: Bool
+    public var environment: Environment
+
+    public init(allowedCPUs: [Int], measurementCPU: Int, quick: Bool, environment: Environment) {
+        self.allowedCPUs = allowedCPUs
+        self.measurementCPU = measurementCPU
+        self.quick = quick
+        self.environment = environment
+    }
+}
+
+/// A benchmark type registered by id. Implementations are small value types.
+public protocol Benchmark: Sendable {
+    var info: BenchmarkInfo { get }
+    /// Builds the kernel for one set of params; throws `BenchmarkError.unsupported` to skip.
+    func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark
+}

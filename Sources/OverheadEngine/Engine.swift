@@ -1,0 +1,287 @@
+import Foundation
+import OverheadModel
+import OverheadSystem
+
+/// How many samples, how long each, in which order.
+public struct EngineSettings: Sendable, Equatable {
+    /// Each round runs every case once, in a freshly shuffled order.
+    public var rounds: Int
+    /// Samples (timed batches) each case takes per round.
+    public var samplesPerRound: Int
+    /// Untimed batches before each round's samples (caches, TLB, branch predictors, frequency).
+    public var warmupBatches: Int
+    /// Minimum duration of one batch, ms (20 clock ticks is the other floor).
+    public var minSampleMs: Double
+    public var seed: UInt64
+
+    public init(rounds: Int, samplesPerRound: Int, warmupBatches: Int, minSampleMs: Double, seed: UInt64) {
+        self.rounds = rounds
+        self.samplesPerRound = samplesPerRound
+        self.warmupBatches = warmupBatches
+        self.minSampleMs = minSampleMs
+        self.seed = seed
+    }
+}
+
+/// One benchmark with one concrete set of params.
+public struct BenchmarkCase: Sendable {
+    public var benchmark: any Benchmark
+    public var params: [String: String]
+
+    public init(benchmark: any Benchmark, params: [String: String]) {
+        self.benchmark = benchmark
+        self.params = params
+    }
+
+    /// `sys.null` or `timer.clock_gettime{clock=monotonic}`, for progress and messages.
+    public var displayName: String {
+        params.isEmpty ? benchmark.info.id : benchmark.info.id + "{" + params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "}"
+    }
+}
+
+/// What the engine reports while it runs.
+public struct ProgressEvent: Sendable, Equatable {
+    /// Segments done so far and in all (a segment is one case in one round).
+    public var done: Int
+    public var total: Int
+    public var round: Int
+    public var rounds: Int
+    public var caseName: String
+}
+
+/// The measured outcome of a workload.
+public struct EngineOutcome: Sendable {
+    public var results: [BenchmarkResult]
+    public var skipped: [SkippedBenchmark]
+    public var warnings: [String]
+    public var interrupted: Bool
+}
+
+/// The order in which cases run: for each round, a permutation of `0..<caseCount` drawn from a
+/// generator seeded with `seed`, so drift (thermal, noisy neighbours) spreads over every benchmark
+/// and the same seed reproduces the same order.
+public func interleavingOrder(caseCount: Int, rounds: Int, seed: UInt64) -> [[Int]] {
+    var rng = SplitMix64(seed: seed)
+    return (0..<rounds).map { _ in Array(0..<caseCount).shuffled(using: &rng) }
+}
+
+/// Subtracts per-op overhead from a measured time per op. Returns nil when the overhead would
+/// leave nothing (the op is not measurable above its loop), so the caller keeps the raw figure
+/// and warns instead of reporting a zero or a negative time.
+public func subtractOverhead(measuredNsPerOp: Double, overheadNsPerOp: Double?) -> Double? {
+    guard let overhead = overheadNsPerOp else { return measuredNsPerOp }
+    let net = measuredNsPerOp - overhead
+    return net > 0 ? net : nil
+}
+
+/// Owns timing: calibration, warm-up, samples, overhead subtraction, pinning, interleaving, and
+/// the steal-time and context-switch watch.
+public struct Engine<Clock: BenchmarkClock>: Sendable {
+    public var settings: EngineSettings
+    public var clock: Clock
+    public var clockResolutionNs: Double
+    public var root: SystemRoot
+
+    public init(settings: EngineSettings, clock: Clock, clockResolutionNs: Double, root: SystemRoot = .live) {
+        self.settings = settings
+        self.clock = clock
+        self.clockResolutionNs = clockResolutionNs
+        self.root = root
+    }
+
+    /// Mutable per-case state across rounds.
+    private struct CaseState {
+        var iterations: Int?
+        var overheadNsPerOp: Double?
+        var samples: [Double] = []
+        var warnings: [String] = []
+        var skipReason: String?
+        var cpus: [Int] = []
+        var measuredSeconds: Double = 0
+        var stealSeconds: Double = 0
+        var stealCPUSeconds: Double = 0
+        var stealKnown = true
+        var usage = ResourceUsage(voluntaryContextSwitches: 0, involuntaryContextSwitches: 0)
+        var subtractionFailed = false
+    }
+
+    /// Runs every case for `settings.rounds` rounds in seeded interleaved order. `shouldStop` is
+    /// polled between batches (Ctrl-C); what finished is kept.
+    public func run(
+        cases: [BenchmarkCase], context: RunContext, progress: (ProgressEvent) -> Void = { _ in },
+        shouldStop: () -> Bool = { false }
+    ) -> EngineOutcome {
+        var states = Array(repeating: CaseState(), count: cases.count)
+        let order = interleavingOrder(caseCount: cases.count, rounds: settings.rounds, seed: settings.seed)
+        let target = CalibrationTarget(floorMs: settings.minSampleMs, clockResolutionNs: clockResolutionNs)
+        let originalAffinity = Affinity.allowedCPUs()
+        var interrupted = false
+        var done = 0
+        let total = cases.count * settings.rounds
+
+        outer: for (round, permutation) in order.enumerated() {
+            for index in permutation {
+                if shouldStop() {
+                    interrupted = true
+                    break outer
+                }
+                progress(ProgressEvent(done: done, total: total, round: round + 1, rounds: settings.rounds, caseName: cases[index].displayName))
+                if states[index].skipReason == nil {
+                    runSegment(cases[index], state: &states[index], context: context, target: target, shouldStop: shouldStop)
+                    try? Affinity.set(originalAffinity)
+                }
+                done += 1
+            }
+        }
+
+        var results: [BenchmarkResult] = []
+        var skipped: [SkippedBenchmark] = []
+        for (c, state) in zip(cases, states) {
+            let info = c.benchmark.info
+            if let reason = state.skipReason, state.samples.isEmpty {
+                skipped.append(SkippedBenchmark(benchmark: info.id, params: c.params, reason: reason))
+                continue
+            }
+            guard !state.samples.isEmpty, let summary = try? summarize(state.samples) else {
+                if !interrupted {
+                    skipped.append(SkippedBenchmark(benchmark: info.id, params: c.params, reason: "no samples were taken"))
+                }
+                continue
+            }
+            var warnings = state.warnings
+            if let reason = state.skipReason { warnings.append("stopped early: \(reason)") }
+            let stealPercent = state.stealKnown && state.stealCPUSeconds > 0 ? 100 * state.stealSeconds / state.stealCPUSeconds : nil
+            if let steal = stealPercent, steal > 1 {
+                warnings.append(String(format: "steal time was %.1f%% of the measured time: the hypervisor ran other work on these CPUs", steal))
+            }
+            if state.subtractionFailed {
+                warnings.append("loop overhead was not below the measured time in some samples; those samples are reported without subtraction")
+            }
+            if summary.n < 5 { warnings.append("only \(summary.n) samples: too few for a confident comparison") }
+            results.append(BenchmarkResult(
+                benchmark: info.id, params: c.params, metric: info.metric, unit: info.unit, better: info.better,
+                samples: state.samples, summary: summary, counters: nil, warnings: unique(warnings),
+                iterationsPerSample: state.iterations ?? 0, overheadNsPerOp: state.overheadNsPerOp, cpus: state.cpus,
+                conditions: RunConditions(
+                    measuredSeconds: state.measuredSeconds, stealPercent: stealPercent,
+                    involuntaryContextSwitches: state.usage.involuntaryContextSwitches,
+                    voluntaryContextSwitches: state.usage.voluntaryContextSwitches)))
+        }
+        var warnings: [String] = []
+        if interrupted { warnings.append("the run was interrupted; the result set holds the samples taken before it stopped") }
+        return EngineOutcome(results: results, skipped: skipped, warnings: warnings, interrupted: interrupted)
+    }
+
+    private func runSegment(
+        _ c: BenchmarkCase, state: inout CaseState, context: RunContext, target: CalibrationTarget, shouldStop: () -> Bool
+    ) {
+        let prepared: PreparedBenchmark
+        do {
+            prepared = try c.benchmark.prepare(params: c.params, context: context)
+        } catch let error as BenchmarkError {
+            state.skipReason = error.description
+            return
+        } catch {
+            state.skipReason = "failed: \(error)"
+            return
+        }
+        defer { prepared.teardown() }
+        state.warnings.append(contentsOf: prepared.warnings)
+
+        let cpus: [Int]
+        let threads: Int
+        switch prepared.placement {
+        case .singleCPU:
+            cpus = [context.measurementCPU]
+            threads = 1
+        case .threads(let count):
+            guard count >= 1, count <= context.allowedCPUs.count else {
+                state.skipReason = "needs \(count) CPUs but this process may use \(context.allowedCPUs.count)"
+                return
+            }
+            cpus = Array(context.allowedCPUs.prefix(count))
+            threads = count
+        case .own(let own):
+            cpus = own
+            threads = 1
+        }
+        state.cpus = cpus
+
+        let pool: WorkerPool?
+        do {
+            if case .own = prepared.placement { pool = nil } else { pool = try WorkerPool(cpus: cpus) }
+        } catch {
+            state.skipReason = "cannot pin to CPUs \(cpus): \(error)"
+            return
+        }
+        defer { pool?.stop() }
+        let kernel = prepared.kernel
+        let batch: (Int) -> Void = { n in if let pool { pool.run(kernel, iterations: n) } else { kernel(n, 0) } }
+
+        let stealBefore = StealSnapshot.read(root: root)
+        let usageBefore = ResourceUsage.process()
+        let wallStart = clock.now()
+
+        if state.iterations == nil {
+            state.iterations = calibrateIterations(
+                clock: clock, target: target, clockResolutionNs: clockResolutionNs,
+                maxIterations: prepared.maxIterationsPerBatch, batch: batch)
+            if let overheadKernel = prepared.overheadKernel {
+                let emptyBatch: (Int) -> Void = { n in if let pool { pool.run(overheadKernel, iterations: n) } else { overheadKernel(n, 0) } }
+                let n = calibrateIterations(clock: clock, target: target, clockResolutionNs: clockResolutionNs, batch: emptyBatch)
+                // Median of several batches: the overhead estimate must not carry one batch's noise.
+                let perOp = (0..<5).map { _ in Double(timeBatch(clock: clock, iterations: n, emptyBatch)) / Double(n) }
+                state.overheadNsPerOp = median(perOp)
+            }
+        }
+        let iterations = state.iterations ?? 1
+
+        for _ in 0..<settings.warmupBatches {
+            if shouldStop() { break }
+            batch(iterations)
+        }
+        for _ in 0..<settings.samplesPerRound {
+            if shouldStop() { break }
+            let elapsed = Double(timeBatch(clock: clock, iterations: iterations, batch))
+            let raw = elapsed / Double(iterations)
+            let nsPerOp: Double
+            if let net = subtractOverhead(measuredNsPerOp: raw, overheadNsPerOp: state.overheadNsPerOp) {
+                nsPerOp = net
+            } else {
+                state.subtractionFailed = true
+                nsPerOp = max(raw, Double.leastNonzeroMagnitude)
+            }
+            state.samples.append(prepared.conversion.value(nsPerOp: nsPerOp, threads: threads))
+        }
+
+        let wall = Double(clock.now() &- wallStart) / 1e9
+        state.measuredSeconds += wall
+        state.usage = state.usage + (ResourceUsage.process() - usageBefore)
+        if let steal = StealSnapshot.read(root: root).stealSeconds(since: stealBefore, cpus: cpus) {
+            state.stealSeconds += steal
+            state.stealCPUSeconds += wall * Double(cpus.count)
+        } else {
+            state.stealKnown = false
+        }
+
+        do {
+            try prepared.validate()
+        } catch {
+            state.samples.removeAll()
+            state.skipReason = "failed validation: \(error)"
+        }
+    }
+}
+
+extension ResourceUsage {
+    static func + (a: ResourceUsage, b: ResourceUsage) -> ResourceUsage {
+        ResourceUsage(
+            voluntaryContextSwitches: a.voluntaryContextSwitches + b.voluntaryContextSwitches,
+            involuntaryContextSwitches: a.involuntaryContextSwitches + b.involuntaryContextSwitches)
+    }
+}
+
+func unique(_ items: [String]) -> [String] {
+    var seen = Set<String>()
+    return items.filter { seen.insert($0).inserted }
+}

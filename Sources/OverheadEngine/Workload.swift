@@ -1,0 +1,235 @@
+import Foundation
+import Yams
+
+/// Why a workload cannot be used. Each message names the file, the line and the valid choices.
+public enum WorkloadError: Error, Equatable, CustomStringConvertible {
+    case notFound(name: String, searched: [String])
+    case unreadable(path: String, reason: String)
+    case syntax(path: String, line: Int?, message: String)
+    case invalid(path: String, line: Int?, message: String)
+    case onlyMatchesNothing(patterns: [String], ids: [String])
+
+    public var description: String {
+        switch self {
+        case .notFound(let name, let searched):
+            return "workload '\(name)' not found; looked for: \(searched.joined(separator: ", "))"
+        case .unreadable(let path, let reason):
+            return "\(path): cannot read: \(reason)"
+        case .syntax(let path, let line, let message):
+            return "\(path)\(line.map { ":\($0)" } ?? ""): not valid YAML: \(message)"
+        case .invalid(let path, let line, let message):
+            return "\(path)\(line.map { ":\($0)" } ?? ""): \(message)"
+        case .onlyMatchesNothing(let patterns, let ids):
+            return "--only \(patterns.joined(separator: ",")) matches no benchmark of the workload; its benchmarks are: \(ids.joined(separator: ", "))"
+        }
+    }
+}
+
+/// Engine settings as a workload states them (every field optional in the file).
+public struct WorkloadSettings: Sendable, Equatable {
+    public var rounds: Int
+    public var samplesPerRound: Int
+    public var warmupBatches: Int
+    public var minSampleMs: Double
+
+    public init(rounds: Int, samplesPerRound: Int, warmupBatches: Int, minSampleMs: Double) {
+        self.rounds = rounds
+        self.samplesPerRound = samplesPerRound
+        self.warmupBatches = warmupBatches
+        self.minSampleMs = minSampleMs
+    }
+
+    /// 5 rounds × 2 samples of ≥ 10 ms: 10 samples per case, the floor for a rank test to say
+    /// anything at α = 0.05, spread over the run so drift is shared.
+    public static let standard = WorkloadSettings(rounds: 5, samplesPerRound: 2, warmupBatches: 1, minSampleMs: 10)
+    /// `--quick`: shorter floors and fewer repetitions; calibration and overhead subtraction as usual.
+    public static let quick = WorkloadSettings(rounds: 3, samplesPerRound: 2, warmupBatches: 1, minSampleMs: 2)
+}
+
+/// One `benchmarks:` entry: an id and, per param, the values to run.
+public struct WorkloadEntry: Sendable, Equatable {
+    public var id: String
+    public var params: [String: [String]]
+    public var line: Int?
+}
+
+/// A parsed workload file.
+public struct Workload: Sendable, Equatable {
+    public var name: String
+    public var description: String
+    public var path: String
+    public var settings: WorkloadSettings
+    public var quickSettings: WorkloadSettings
+    public var entries: [WorkloadEntry]
+
+    /// Finds a workload by name or path: a path to an existing file is used as is; a name is looked
+    /// up as `Workloads/NAME.yaml` in the current directory, `$OVERHEAD_BENCH_WORKLOADS`, and the
+    /// directories above the executable (a checkout running its own build).
+    public static func locate(_ nameOrPath: String, executablePath: String = CommandLine.arguments.first ?? "") throws(WorkloadError) -> String {
+        let fm = FileManager.default
+        if nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml") {
+            guard fm.fileExists(atPath: nameOrPath) else { throw .notFound(name: nameOrPath, searched: [nameOrPath]) }
+            return nameOrPath
+        }
+        var dirs: [String] = []
+        if let env = ProcessInfo.processInfo.environment["OVERHEAD_BENCH_WORKLOADS"], !env.isEmpty { dirs.append(env) }
+        dirs.append(fm.currentDirectoryPath + "/Workloads")
+        var dir = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            dirs.append(dir.appendingPathComponent("Workloads").path)
+            dir = dir.deletingLastPathComponent()
+        }
+        let candidates = dirs.map { "\($0)/\(nameOrPath).yaml" }
+        if let found = candidates.first(where: { fm.fileExists(atPath: $0) }) { return found }
+        throw .notFound(name: nameOrPath, searched: unique(candidates))
+    }
+
+    /// Reads and parses a workload file (syntax and shape only; ids and params are checked by `resolve`).
+    public static func load(path: String) throws(WorkloadError) -> Workload {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        return try parse(text, path: path)
+    }
+
+    /// Parses workload YAML; `path` names it in errors.
+    public static func parse(_ text: String, path: String) throws(WorkloadError) -> Workload {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw Self.syntaxError(error, path: path)
+        } catch {
+            throw .syntax(path: path, line: nil, message: "\(error)")
+        }
+        guard let root, let top = root.mapping else {
+            throw .invalid(path: path, line: root?.mark?.line, message: "a workload is a mapping with keys name, benchmarks (and optionally description, settings, quick)")
+        }
+        let allowedTop = ["name", "description", "settings", "quick", "benchmarks"]
+        for (key, _) in top {
+            guard let k = key.string, allowedTop.contains(k) else {
+                throw .invalid(path: path, line: key.mark?.line, message: "unknown key '\(key.string ?? "?")'; valid keys: \(allowedTop.joined(separator: ", "))")
+            }
+        }
+        let fileName = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let name = top["name"]?.string ?? fileName
+        let description = top["description"]?.string ?? ""
+        let settings = try parseSettings(top["settings"], base: .standard, path: path)
+        let quickSettings = try parseSettings(top["quick"], base: .quick, path: path)
+        guard let list = top["benchmarks"] else {
+            throw .invalid(path: path, line: root.mark?.line, message: "missing key 'benchmarks' (a list of {id, params})")
+        }
+        guard let sequence = list.sequence else {
+            throw .invalid(path: path, line: list.mark?.line, message: "'benchmarks' must be a list of {id, params}")
+        }
+        var entries: [WorkloadEntry] = []
+        for item in sequence {
+            if let id = item.string {
+                entries.append(WorkloadEntry(id: id, params: [:], line: item.mark?.line))
+                continue
+            }
+            guard let map = item.mapping else {
+                throw .invalid(path: path, line: item.mark?.line, message: "each benchmarks entry is an id or a mapping with 'id' and 'params'")
+            }
+            for (key, _) in map where !["id", "params"].contains(key.string ?? "") {
+                throw .invalid(path: path, line: key.mark?.line, message: "unknown key '\(key.string ?? "?")' in a benchmarks entry; valid keys: id, params")
+            }
+            guard let id = map["id"]?.string else {
+                throw .invalid(path: path, line: item.mark?.line, message: "benchmarks entry without an 'id'")
+            }
+            var params: [String: [String]] = [:]
+            if let p = map["params"] {
+                guard let pmap = p.mapping else {
+                    throw .invalid(path: path, line: p.mark?.line, message: "params of '\(id)' must be a mapping of name: value or name: [values]")
+                }
+                for (k, v) in pmap {
+                    guard let key = k.string else { continue }
+                    if let s = v.scalar {
+                        params[key] = [s.string]
+                    } else if let seq = v.sequence, seq.allSatisfy({ $0.scalar != nil }), !seq.isEmpty {
+                        params[key] = seq.compactMap { $0.scalar?.string }
+                    } else {
+                        throw .invalid(path: path, line: v.mark?.line, message: "param '\(key)' of '\(id)' must be a value or a non-empty list of values")
+                    }
+                }
+            }
+            entries.append(WorkloadEntry(id: id, params: params, line: item.mark?.line))
+        }
+        return Workload(name: name, description: description, path: path, settings: settings, quickSettings: quickSettings, entries: entries)
+    }
+
+    /// Checks ids and params against the registry and expands every param list into cases
+    /// (the cartesian product; params a workload leaves out take the benchmark's defaults).
+    public func resolve(registry: BenchmarkRegistry, only: [String] = []) throws(WorkloadError) -> [BenchmarkCase] {
+        var cases: [BenchmarkCase] = []
+        var seen = Set<String>()
+        for entry in entries {
+            guard let benchmark = registry.benchmark(id: entry.id) else {
+                throw .invalid(path: path, line: entry.line, message: "unknown benchmark id '\(entry.id)'; valid ids: \(registry.ids.joined(separator: ", "))")
+            }
+            let specs = benchmark.info.params
+            for (key, values) in entry.params.sorted(by: { $0.key < $1.key }) {
+                guard let spec = specs.first(where: { $0.name == key }) else {
+                    let valid = specs.isEmpty ? "it takes no params" : "valid params: \(specs.map(\.name).joined(separator: ", "))"
+                    throw .invalid(path: path, line: entry.line, message: "'\(entry.id)' has no param '\(key)'; \(valid)")
+                }
+                for value in values where !spec.values.accepts(value) {
+                    throw .invalid(path: path, line: entry.line, message: "'\(entry.id)' param '\(key)': '\(value)' is not valid; valid: \(spec.values.hint)")
+                }
+            }
+            var combos: [[String: String]] = [[:]]
+            for spec in specs {
+                let values = unique(entry.params[spec.name] ?? spec.defaults)
+                combos = combos.flatMap { c in values.map { v in c.merging([spec.name: v]) { $1 } } }
+            }
+            for params in combos {
+                let c = BenchmarkCase(benchmark: benchmark, params: params)
+                // A case named twice runs once.
+                if seen.insert(c.displayName).inserted { cases.append(c) }
+            }
+        }
+        guard !only.isEmpty else { return cases }
+        let filtered = cases.filter { c in only.contains { globMatches($0, c.benchmark.info.id) } }
+        if filtered.isEmpty { throw .onlyMatchesNothing(patterns: only, ids: unique(cases.map { $0.benchmark.info.id })) }
+        return filtered
+    }
+
+    private static func parseSettings(_ node: Node?, base: WorkloadSettings, path: String) throws(WorkloadError) -> WorkloadSettings {
+        guard let node else { return base }
+        guard let map = node.mapping else {
+            throw .invalid(path: path, line: node.mark?.line, message: "settings must be a mapping of rounds, samplesPerRound, warmupBatches, minSampleMs")
+        }
+        var s = base
+        for (k, v) in map {
+            let key = k.string ?? "?"
+            let line = v.mark?.line
+            switch key {
+            case "rounds", "samplesPerRound", "warmupBatches":
+                guard let n = v.int, n >= (key == "warmupBatches" ? 0 : 1), n <= 10_000 else {
+                    throw .invalid(path: path, line: line, message: "\(key) must be an integer from \(key == "warmupBatches" ? 0 : 1) to 10000")
+                }
+                if key == "rounds" { s.rounds = n } else if key == "samplesPerRound" { s.samplesPerRound = n } else { s.warmupBatches = n }
+            case "minSampleMs":
+                guard let ms = v.float, ms.isFinite, ms > 0, ms <= 60_000 else {
+                    throw .invalid(path: path, line: line, message: "minSampleMs must be a number of milliseconds above 0 and at most 60000")
+                }
+                s.minSampleMs = ms
+            default:
+                throw .invalid(path: path, line: k.mark?.line, message: "unknown setting '\(key)'; valid: rounds, samplesPerRound, warmupBatches, minSampleMs")
+            }
+        }
+        return s
+    }
+
+    private static func syntaxError(_ error: YamlError, path: String) -> WorkloadError {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return .syntax(path: path, line: mark.line, message: problem)
+        default:
+            return .syntax(path: path, line: nil, message: "\(error)")
+        }
+    }
+}
