@@ -15,6 +15,7 @@ public struct PCIFunctionFacts: Sendable, Equatable {
     /// `sriov_totalvfs` when above zero: a physical function able to create VFs.
     public var totalVFs: Int?
 
+    /// Facts as read from sysfs (or made up in a test).
     public init(id: String, classCode: String?, driver: String?, hasPhysfn: Bool, totalVFs: Int?) {
         self.id = id
         self.classCode = classCode

@@ -11,6 +11,7 @@ public struct HypervisorSignature: Sendable, Equatable {
     /// The human name for `raw` (`KVM`, `Microsoft Hv`, ...), or `raw` itself when unknown.
     public var vendor: String
 
+    /// A signature as found at `leaf`.
     public init(leaf: UInt32, raw: String, vendor: String) {
         self.leaf = leaf
         self.raw = raw
@@ -25,6 +26,7 @@ public struct CPUIDHypervisorScan: Sendable, Equatable {
     /// Signatures in leaf order; more than one under nested or enlightened setups.
     public var signatures: [HypervisorSignature]
 
+    /// A scan result.
     public init(hypervisorBit: Bool?, signatures: [HypervisorSignature]) {
         self.hypervisorBit = hypervisorBit
         self.signatures = signatures

@@ -366,3 +366,54 @@ private let runningUnderKVM: Bool = {
         #expect(env.hypervisor.evidence.contains { $0.contains("\"KVMKVMKVM\" (KVM)") })
     }
 }
+
+/// Device paths off PCI (virtio-mmio as Firecracker has it, Hyper-V VMBus, Xen), built as small
+/// trees in a temporary directory with the relative links sysfs has.
+@Suite struct EnvironmentNonPCIDeviceTests {
+    private func makeTree(_ build: (URL) throws -> Void) throws -> SystemRoot {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("env-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try build(dir)
+        return SystemRoot(path: dir.path)
+    }
+
+    private func link(_ root: URL, _ path: String, _ target: String) throws {
+        let url = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: url.path, withDestinationPath: target)
+    }
+
+    private func mkdir(_ root: URL, _ path: String) throws {
+        try FileManager.default.createDirectory(at: root.appendingPathComponent(path), withIntermediateDirectories: true)
+    }
+
+    @Test func virtioMMIOVMBusAndXen() throws {
+        let root = try makeTree { r in
+            // Firecracker: virtio over MMIO, no PCI at all.
+            let mmio = "sys/devices/virtio-mmio-cmdline/virtio-mmio.0/virtio0"
+            try mkdir(r, "\(mmio)/net/eth0")
+            try link(r, "sys/class/net/eth0", "../../devices/virtio-mmio-cmdline/virtio-mmio.0/virtio0/net/eth0")
+            try link(r, "\(mmio)/net/eth0/device", "../../../virtio0")
+            try link(r, "\(mmio)/driver", "../../../../bus/virtio/drivers/virtio_net")
+            // Hyper-V synthetic NIC on VMBus.
+            let vmbus = "sys/devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/VMBUS:00/000d3a6e-4548-000d-3a6e-4548000d3a6e"
+            try mkdir(r, "\(vmbus)/net/eth1")
+            try link(r, "sys/class/net/eth1", "../../devices/LNXSYSTM:00/LNXSYBUS:00/ACPI0004:00/VMBUS:00/000d3a6e-4548-000d-3a6e-4548000d3a6e/net/eth1")
+            try link(r, "\(vmbus)/net/eth1/device", "../../../000d3a6e-4548-000d-3a6e-4548000d3a6e")
+            try link(r, "\(vmbus)/driver", "../../../../../../bus/vmbus/drivers/hv_netvsc")
+            // Xen block front end.
+            try mkdir(r, "sys/devices/vbd-51712/block/xvda")
+            try link(r, "sys/block/xvda", "../devices/vbd-51712/block/xvda")
+            try link(r, "sys/devices/vbd-51712/block/xvda/device", "../../../vbd-51712")
+            try link(r, "sys/devices/vbd-51712/driver", "../../bus/xen/drivers/vbd")
+        }
+        var notes: [String] = []
+        let devices = collectDevices(root, hypervisorPresent: true, notes: &notes)
+        #expect(devices.map(\.name) == ["eth0", "eth1", "xvda"])
+        #expect(devices.map(\.bus) == ["virtio-mmio", "vmbus", "xen"])
+        #expect(devices.map(\.path) == ["virtio", "paravirtual", "paravirtual"])
+        #expect(devices.map(\.driver) == ["virtio_net", "hv_netvsc", "vbd"])
+        #expect(devices.allSatisfy { $0.pciAddress == nil })
+        try? FileManager.default.removeItem(atPath: root.path)
+    }
+}
