@@ -29,7 +29,39 @@ public struct FingerprintSources: Sendable {
     }
 }
 
-/// Collects the environment fingerprint.
+/// Collects the environment fingerprint: host, CPU, memory, time keeping, hypervisor, devices,
+/// NUMA and counters, and the configuration they point to. Never fails: what cannot be read is
+/// left at a neutral value and said in `notes`.
 public func collectEnvironment(_ sources: FingerprintSources) -> Environment {
-    fatalError("to be written")
+    let root = sources.root
+    var notes: [String] = []
+
+    var hostname = root.attribute("/proc/sys/kernel/hostname")
+    var kernel = root.attribute("/proc/sys/kernel/osrelease")
+    if sources.live {
+        // /proc/sys may be hidden (some sandboxes); the system calls still answer.
+        if hostname == nil { hostname = Host.hostname() }
+        if kernel == nil { kernel = Host.kernelRelease() }
+    }
+    if hostname == nil { notes.append("/proc/sys/kernel/hostname could not be read") }
+    if kernel == nil { notes.append("/proc/sys/kernel/osrelease could not be read: the kernel is unknown") }
+
+    let cpu = collectCPU(root, notes: &notes)
+    let memoryBytes = collectMemoryBytes(root, notes: &notes)
+    let clock = collectClocksource(root, notes: &notes)
+    let (hypervisor, _) = collectHypervisor(sources, cpuFlags: allCPUFlags(root))
+    if sources.cpuid == nil {
+        notes.append("no CPUID source: the hypervisor is judged from cpuinfo, /sys/hypervisor and DMI only")
+    }
+    let devices = collectDevices(root, hypervisorPresent: hypervisor.present, notes: &notes)
+    let configuration = detectConfiguration(hypervisor: hypervisor, devices: devices)
+    let numa = collectNUMA(sources, logicalCPUs: cpu.logicalCPUs, memoryBytes: memoryBytes, notes: &notes)
+
+    return Environment(
+        hostname: hostname ?? "unknown", kernel: kernel ?? "unknown", cpu: cpu, memoryBytes: memoryBytes,
+        clocksource: clock.current, availableClocksources: clock.available,
+        transparentHugePages: collectTransparentHugePages(root), governor: collectGovernor(root),
+        mitigations: collectMitigations(root, notes: &notes), hypervisor: hypervisor,
+        configuration: configuration, numa: numa, devices: devices, counters: collectCounters(sources),
+        notes: notes)
 }
