@@ -126,11 +126,16 @@ public struct PreparedBenchmark: Sendable {
     public var teardown: @Sendable () -> Void
     /// Checks the kernel's output after measuring (e.g. STREAM validation); a thrown error fails the case.
     public var validate: @Sendable () throws -> Void
+    /// Facts recorded in the result's `details` (e.g. `kernel: avx2-fma`).
+    public var details: [String: String]
+    /// Given the median sample, extra figures for the result's `derived` (e.g. ns per op from Mop/s).
+    public var derive: @Sendable (_ median: Double) -> [String: Double]
 
     public init(
         placement: Placement = .singleCPU, kernel: @escaping Kernel, overheadKernel: Kernel? = nil,
         conversion: Conversion = .nanosecondsPerOp, maxIterationsPerBatch: Int? = nil, warnings: [String] = [],
-        teardown: @escaping @Sendable () -> Void = {}, validate: @escaping @Sendable () throws -> Void = {}
+        teardown: @escaping @Sendable () -> Void = {}, validate: @escaping @Sendable () throws -> Void = {},
+        details: [String: String] = [:], derive: @escaping @Sendable (_ median: Double) -> [String: Double] = { _ in [:] }
     ) {
         self.placement = placement
         self.kernel = kernel
@@ -140,6 +145,8 @@ public struct PreparedBenchmark: Sendable {
         self.warnings = warnings
         self.teardown = teardown
         self.validate = validate
+        self.details = details
+        self.derive = derive
     }
 }
 
@@ -166,12 +173,15 @@ public struct RunContext: Sendable {
     public var measurementCPU: Int
     public var quick: Bool
     public var environment: Environment
+    /// TSC frequency in GHz when known (for cycles per op); nil otherwise.
+    public var tscGHz: Double?
 
-    public init(allowedCPUs: [Int], measurementCPU: Int, quick: Bool, environment: Environment) {
+    public init(allowedCPUs: [Int], measurementCPU: Int, quick: Bool, environment: Environment, tscGHz: Double? = nil) {
         self.allowedCPUs = allowedCPUs
         self.measurementCPU = measurementCPU
         self.quick = quick
         self.environment = environment
+        self.tscGHz = tscGHz
     }
 }
 

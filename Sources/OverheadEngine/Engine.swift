@@ -103,6 +103,8 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         var stealKnown = true
         var usage = ResourceUsage(voluntaryContextSwitches: 0, involuntaryContextSwitches: 0)
         var subtractionFailed = false
+        var details: [String: String] = [:]
+        var derive: (@Sendable (Double) -> [String: Double])?
     }
 
     /// Runs every case for `settings.rounds` rounds in seeded interleaved order. `shouldStop` is
@@ -158,6 +160,11 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
                 warnings.append("loop overhead was not below the measured time in some samples; those samples are reported without subtraction")
             }
             if summary.n < 5 { warnings.append("only \(summary.n) samples: too few for a confident comparison") }
+            var derived = state.derive?(summary.median) ?? [:]
+            if info.unit == "ns", let ghz = context.tscGHz {
+                // Cycles at the TSC rate: the figure papers quote (CPUID ≈ 1,000+ cycles under KVM).
+                derived["cyclesPerOp"] = summary.median * ghz
+            }
             results.append(BenchmarkResult(
                 benchmark: info.id, params: c.params, metric: info.metric, unit: info.unit, better: info.better,
                 samples: state.samples, summary: summary, counters: nil, warnings: unique(warnings),
@@ -165,7 +172,8 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
                 conditions: RunConditions(
                     measuredSeconds: state.measuredSeconds, stealPercent: stealPercent,
                     involuntaryContextSwitches: state.usage.involuntaryContextSwitches,
-                    voluntaryContextSwitches: state.usage.voluntaryContextSwitches)))
+                    voluntaryContextSwitches: state.usage.voluntaryContextSwitches),
+                details: state.details.isEmpty ? nil : state.details, derived: derived.isEmpty ? nil : derived))
         }
         var warnings: [String] = []
         if interrupted { warnings.append("the run was interrupted; the result set holds the samples taken before it stopped") }
@@ -187,6 +195,8 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         }
         defer { prepared.teardown() }
         state.warnings.append(contentsOf: prepared.warnings)
+        state.details.merge(prepared.details) { $1 }
+        state.derive = prepared.derive
 
         let cpus: [Int]
         let threads: Int

@@ -117,11 +117,17 @@ public struct BenchmarkResult: Codable, Sendable, Equatable {
     public var cpus: [Int]
     /// What happened on the machine while it ran.
     public var conditions: RunConditions
+    /// Facts about how it ran that a reader needs (`kernel`: the vector variant chosen, `exec`:
+    /// the helper run, ...); absent when none.
+    public var details: [String: String]?
+    /// Figures derived from the summary in other units (`cyclesPerOp`, `nsPerOp`, ...); absent when none.
+    public var derived: [String: Double]?
 
     public init(
         benchmark: String, params: [String: String], metric: String, unit: String, better: Better,
         samples: [Double], summary: Summary, counters: [String: Double]?, warnings: [String],
-        iterationsPerSample: Int, overheadNsPerOp: Double?, cpus: [Int], conditions: RunConditions
+        iterationsPerSample: Int, overheadNsPerOp: Double?, cpus: [Int], conditions: RunConditions,
+        details: [String: String]? = nil, derived: [String: Double]? = nil
     ) {
         self.benchmark = benchmark
         self.params = params
@@ -136,6 +142,8 @@ public struct BenchmarkResult: Codable, Sendable, Equatable {
         self.overheadNsPerOp = overheadNsPerOp
         self.cpus = cpus
         self.conditions = conditions
+        self.details = details
+        self.derived = derived
     }
 }
 
