@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
 
@@ -51,6 +52,12 @@ uint64_t cob_rdtscp(uint32_t *aux) {
 }
 
 long cob_sys_getppid(void) { return syscall(SYS_getppid); }
+
+uint64_t cob_sys_clock_gettime_ns(int clock) {
+    struct timespec ts;
+    if (syscall(SYS_clock_gettime, (clockid_t)clock, &ts) != 0) return 0;
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 // noinline + an empty asm keep the call (and so the loop) in the binary.
 __attribute__((noinline)) void cob_opaque_nop(void) { __asm__ volatile("" ::: "memory"); }

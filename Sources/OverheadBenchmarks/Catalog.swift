@@ -5,5 +5,10 @@ public enum Catalog {
     public static let registry = BenchmarkRegistry([
         SyscallNull(),
         TimerClockGettime(),
+        CPUCPUID(),
+        CPUInt(),
+        CPUFP(),
+        TimerTSC(serializing: false),
+        TimerTSC(serializing: true),
     ])
 }

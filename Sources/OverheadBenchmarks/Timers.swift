@@ -21,6 +21,11 @@ struct TimerClockGettime: Benchmark {
         guard clock.resolutionNs() != nil else {
             throw BenchmarkError.unsupported("the kernel does not support clock \(name)")
         }
+        var details = ["clocksource": context.environment.clocksource]
+        if let path = context.environment.clockGettime {
+            // Measured for CLOCK_MONOTONIC when the fingerprint was taken; the other clocks share the vDSO path.
+            details["vdso"] = path.path == "vdso" ? "yes" : "no (falls back to a syscall)"
+        }
         return PreparedBenchmark(
             kernel: { n, _ in
                 var sink: UInt64 = 0
@@ -29,7 +34,8 @@ struct TimerClockGettime: Benchmark {
             },
             overheadKernel: { n, _ in
                 for _ in 0..<n { Instructions.opaqueNop() }
-            })
+            },
+            details: details)
     }
 }
 

@@ -44,6 +44,13 @@ func renderEnvironment(_ env: Environment) -> String {
     lines.append(cpuLine)
     lines.append("memory:        \(String(format: "%.1f", Double(env.memoryBytes) / Double(1 << 30))) GiB")
     lines.append("clocksource:   \(env.clocksource) (available: \(env.availableClocksources.joined(separator: " ")))")
+    if let tsc = env.tsc {
+        lines.append(String(format: "TSC:           %.3f GHz (%@)%@%@", tsc.ghz, tsc.source, tsc.invariant ? ", invariant" : ", not invariant",
+                            tsc.source != "calibrated" ? (tsc.calibratedGHz.map { String(format: ", calibrated %.3f GHz", $0) } ?? "") : ""))
+    }
+    if let path = env.clockGettime {
+        lines.append("clock_gettime: \(path.path) — \(path.reason)")
+    }
     lines.append("THP:           \(env.transparentHugePages ?? "not available")")
     lines.append("governor:      \(env.governor ?? "none (no cpufreq)")")
     let numa = env.numa

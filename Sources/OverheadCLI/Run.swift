@@ -82,7 +82,7 @@ extension OverheadBench {
                     rounds: settings.rounds, samplesPerRound: settings.samplesPerRound,
                     warmupBatches: settings.warmupBatches, minSampleMs: settings.minSampleMs, seed: runSeed),
                 clock: clock, clockResolutionNs: resolution)
-            let context = RunContext(allowedCPUs: allowed, measurementCPU: measurementCPU, quick: quick, environment: environment)
+            let context = RunContext(allowedCPUs: allowed, measurementCPU: measurementCPU, quick: quick, environment: environment, tscGHz: environment.tsc?.ghz)
 
             let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal)
             Interrupt.install()

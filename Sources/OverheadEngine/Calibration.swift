@@ -22,7 +22,8 @@ func timeBatch(clock: some BenchmarkClock, iterations: Int, _ batch: (Int) -> Vo
 
 /// Finds the number of iterations per batch so that a batch lasts at least `target.minBatchNs`:
 /// grows geometrically from 1, jumping by the measured rate once a batch is long enough to trust,
-/// and never past `maxIterations`.
+/// and never past `maxIterations`. Each step takes the shorter of two timings, so one preemption
+/// or a late-waking worker thread cannot stop calibration at a batch far too small.
 public func calibrateIterations(
     clock: some BenchmarkClock, target: CalibrationTarget, clockResolutionNs: Double, maxIterations: Int? = nil,
     batch: (Int) -> Void
@@ -30,7 +31,7 @@ public func calibrateIterations(
     let cap = maxIterations ?? (1 << 40)
     var iterations = 1
     for _ in 0..<64 {
-        let elapsed = Double(timeBatch(clock: clock, iterations: iterations, batch))
+        let elapsed = Double(min(timeBatch(clock: clock, iterations: iterations, batch), timeBatch(clock: clock, iterations: iterations, batch)))
         if elapsed >= target.minBatchNs || iterations >= cap { return min(iterations, cap) }
         let next: Int
         if elapsed >= 100 * clockResolutionNs {

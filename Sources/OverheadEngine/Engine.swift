@@ -65,6 +65,13 @@ public func interleavingOrder(caseCount: Int, rounds: Int, seed: UInt64) -> [[In
     return (0..<rounds).map { _ in Array(0..<caseCount).shuffled(using: &rng) }
 }
 
+/// CPUs for `count` pinned threads: the measurement CPU first (so `threads=1` runs where every
+/// single-threaded benchmark runs), then the other allowed CPUs in order.
+public func threadCPUs(count: Int, allowed: [Int], measurementCPU: Int) -> [Int] {
+    let ordered = allowed.contains(measurementCPU) ? [measurementCPU] + allowed.filter { $0 != measurementCPU } : allowed
+    return Array(ordered.prefix(count))
+}
+
 /// Subtracts per-op overhead from a measured time per op. Returns nil when the overhead would
 /// leave nothing (the op is not measurable above its loop), so the caller keeps the raw figure
 /// and warns instead of reporting a zero or a negative time.
@@ -209,7 +216,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
                 state.skipReason = "needs \(count) CPUs but this process may use \(context.allowedCPUs.count)"
                 return
             }
-            cpus = Array(context.allowedCPUs.prefix(count))
+            cpus = threadCPUs(count: count, allowed: context.allowedCPUs, measurementCPU: context.measurementCPU)
             threads = count
         case .own(let own):
             cpus = own

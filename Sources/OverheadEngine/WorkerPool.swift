@@ -63,8 +63,9 @@ final class WorkerPool: Sendable {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {
                 spins += 1
-                // Spin briefly for a fast start, then yield so idle pools do not burn the CPU.
-                if spins > 20_000 { usleep(50) } else { spinPause() }
+                // Spin (a batch starts within ~100 ns) for a few ms between batches, then sleep so
+                // a pool left idle does not burn its CPU; workers live only for one segment.
+                if spins > 5_000_000 { usleep(50) } else { spinPause() }
             }
             seen = generation.load(ordering: .acquiring)
             if stopping.load(ordering: .acquiring) { return }

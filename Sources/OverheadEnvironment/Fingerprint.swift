@@ -56,6 +56,7 @@ public func collectEnvironment(_ sources: FingerprintSources) -> Environment {
     let devices = collectDevices(root, hypervisorPresent: hypervisor.present, notes: &notes)
     let configuration = detectConfiguration(hypervisor: hypervisor, devices: devices)
     let numa = collectNUMA(sources, logicalCPUs: cpu.logicalCPUs, memoryBytes: memoryBytes, notes: &notes)
+    let (tsc, clockPath) = collectTiming(sources, hypervisorPresent: hypervisor.present, flags: allCPUFlags(root), clocksource: clock.current)
 
     return Environment(
         hostname: hostname ?? "unknown", kernel: kernel ?? "unknown", cpu: cpu, memoryBytes: memoryBytes,
@@ -63,5 +64,5 @@ public func collectEnvironment(_ sources: FingerprintSources) -> Environment {
         transparentHugePages: collectTransparentHugePages(root), governor: collectGovernor(root),
         mitigations: collectMitigations(root, notes: &notes), hypervisor: hypervisor,
         configuration: configuration, numa: numa, devices: devices, counters: collectCounters(sources),
-        notes: notes)
+        notes: notes, tsc: tsc, clockGettime: clockPath)
 }

@@ -20,12 +20,17 @@ public struct Environment: Codable, Sendable, Equatable {
     public var counters: CounterAvailability
     /// Observations about the fingerprinting itself (a file that could not be read, ...).
     public var notes: [String]
+    /// TSC frequency and where it came from; nil off x86 or for fixture trees.
+    public var tsc: TSCInfo?
+    /// Whether clock_gettime is served by the vDSO or falls back to a real syscall; nil when not measured.
+    public var clockGettime: ClockGettimePath?
 
     public init(
         hostname: String, kernel: String, cpu: CPUInfo, memoryBytes: UInt64, clocksource: String,
         availableClocksources: [String], transparentHugePages: String?, governor: String?,
         mitigations: [String: String], hypervisor: Hypervisor, configuration: Configuration,
-        numa: NUMATopology, devices: [Device], counters: CounterAvailability, notes: [String]
+        numa: NUMATopology, devices: [Device], counters: CounterAvailability, notes: [String],
+        tsc: TSCInfo? = nil, clockGettime: ClockGettimePath? = nil
     ) {
         self.hostname = hostname
         self.kernel = kernel
@@ -42,6 +47,46 @@ public struct Environment: Codable, Sendable, Equatable {
         self.devices = devices
         self.counters = counters
         self.notes = notes
+        self.tsc = tsc
+        self.clockGettime = clockGettime
+    }
+}
+
+/// The time-stamp counter's rate, used to turn ns into cycles.
+public struct TSCInfo: Codable, Sendable, Equatable {
+    /// GHz used for cycles per op.
+    public var ghz: Double
+    /// `cpuid-0x15` (crystal ratio, exact), `cpuid-0x40000010` (hypervisor timing leaf),
+    /// or `calibrated` (RDTSC against CLOCK_MONOTONIC_RAW over a fixed interval).
+    public var source: String
+    /// The calibrated rate, kept as a cross-check even when CPUID gave one.
+    public var calibratedGHz: Double?
+    /// constant_tsc and nonstop_tsc: the rate does not change with P- or C-states.
+    public var invariant: Bool
+
+    public init(ghz: Double, source: String, calibratedGHz: Double?, invariant: Bool) {
+        self.ghz = ghz
+        self.source = source
+        self.calibratedGHz = calibratedGHz
+        self.invariant = invariant
+    }
+}
+
+/// How `clock_gettime(CLOCK_MONOTONIC)` is served here, decided by measurement.
+public struct ClockGettimePath: Codable, Sendable, Equatable {
+    /// `vdso` or `syscall`.
+    public var path: String
+    /// Median ns of one libc clock_gettime (vDSO when available).
+    public var libcNs: Double
+    /// Median ns of one forced `syscall(SYS_clock_gettime)`.
+    public var syscallNs: Double
+    public var reason: String
+
+    public init(path: String, libcNs: Double, syscallNs: Double, reason: String) {
+        self.path = path
+        self.libcNs = libcNs
+        self.syscallNs = syscallNs
+        self.reason = reason
     }
 }
 

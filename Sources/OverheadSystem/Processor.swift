@@ -53,6 +53,11 @@ public enum Instructions {
     /// `syscall(SYS_getppid)` (`cob_sys_getppid`): one kernel entry and exit.
     @inline(__always) public static func getppidSyscall() -> Int { cob_sys_getppid() }
 
+    /// `syscall(SYS_clock_gettime, CLOCK_MONOTONIC)` (`cob_sys_clock_gettime_ns`): never the vDSO.
+    @inline(__always) public static func clockGettimeSyscall(_ clock: PosixClock) -> UInt64 {
+        cob_sys_clock_gettime_ns(clock.id)
+    }
+
     /// A call the optimizer cannot remove (`cob_opaque_nop`), the body of an empty loop.
     @inline(__always) public static func opaqueNop() { cob_opaque_nop() }
 }

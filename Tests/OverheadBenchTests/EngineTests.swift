@@ -202,9 +202,19 @@ func testContext() -> RunContext {
         let engine = Engine(settings: EngineSettings(rounds: 1, samplesPerRound: 2, warmupBatches: 0, minSampleMs: 1, seed: 3), clock: MonotonicRawClock(), clockResolutionNs: 1)
         let outcome = engine.run(cases: [BenchmarkCase(benchmark: Spread(count: cpus.count, seen: { c in seen.withLock { _ = $0.insert(c) } }), params: [:])], context: testContext())
         let r = try #require(outcome.results.first)
-        #expect(r.cpus == cpus)
+        #expect(Set(r.cpus) == Set(cpus))
+        #expect(r.cpus.first == testContext().measurementCPU)
         #expect(seen.withLock { $0 } == Set(cpus))
         #expect(r.samples.allSatisfy { $0 > 0 })
+    }
+}
+
+@Suite struct PlacementTests {
+    @Test func threadsStartOnTheMeasurementCPU() {
+        #expect(threadCPUs(count: 1, allowed: [0, 1, 2, 3], measurementCPU: 3) == [3])
+        #expect(threadCPUs(count: 2, allowed: [0, 1, 2, 3], measurementCPU: 3) == [3, 0])
+        #expect(threadCPUs(count: 4, allowed: [0, 1, 2, 3], measurementCPU: 1) == [1, 0, 2, 3])
+        #expect(threadCPUs(count: 2, allowed: [4, 5], measurementCPU: 9) == [4, 5])
     }
 }
 

@@ -29,6 +29,10 @@ uint64_t cob_rdtscp(uint32_t *aux);
 /// callable from Swift).
 long cob_sys_getppid(void);
 
+/// syscall(SYS_clock_gettime, clock): the kernel's clock_gettime, bypassing the vDSO.
+/// Returns ns, or 0 on error.
+uint64_t cob_sys_clock_gettime_ns(int clock);
+
 /// A function the optimizer cannot see through; its loop is the "empty" kernel used to measure
 /// per-iteration loop overhead.
 void cob_opaque_nop(void);
