@@ -10,46 +10,9 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#include <x86intrin.h>
-#define COB_X86 1
-#endif
 
-int cob_cpuid(uint32_t leaf, uint32_t subleaf, cob_cpuid_regs *out) {
-#ifdef COB_X86
-    unsigned a, b, c, d;
-    // __cpuid_count always executes the instruction (no max-leaf check), which is what a VM-exit
-    // probe needs.
-    __cpuid_count(leaf, subleaf, a, b, c, d);
-    out->eax = a; out->ebx = b; out->ecx = c; out->edx = d;
-    return 1;
-#else
-    (void)leaf; (void)subleaf;
-    memset(out, 0, sizeof *out);
-    return 0;
-#endif
-}
-
-uint64_t cob_rdtsc(void) {
-#ifdef COB_X86
-    return __rdtsc();
-#else
-    return 0;
-#endif
-}
-
-uint64_t cob_rdtscp(uint32_t *aux) {
-#ifdef COB_X86
-    unsigned a = 0;
-    uint64_t t = __rdtscp(&a);
-    *aux = a;
-    return t;
-#else
-    *aux = 0;
-    return 0;
-#endif
-}
+// Out of line on purpose: the optimizer cannot prove the value unused.
+void cob_consume(uint64_t value) { __asm__ volatile("" : : "r"(value) : "memory"); }
 
 long cob_sys_getppid(void) { return syscall(SYS_getppid); }
 
@@ -58,9 +21,6 @@ uint64_t cob_sys_clock_gettime_ns(int clock) {
     if (syscall(SYS_clock_gettime, (clockid_t)clock, &ts) != 0) return 0;
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
-
-// noinline + an empty asm keep the call (and so the loop) in the binary.
-__attribute__((noinline)) void cob_opaque_nop(void) { __asm__ volatile("" ::: "memory"); }
 
 int cob_pin_self_to_cpu(int cpu) {
     return cob_set_affinity(&cpu, 1);

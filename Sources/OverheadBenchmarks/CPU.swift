@@ -37,7 +37,7 @@ struct CPUCPUID: Benchmark {
                 blackHole(sink)
             },
             overheadKernel: { n, _ in
-                for _ in 0..<n { Instructions.opaqueNop() }
+                for _ in 0..<n { Instructions.compilerBarrier() }
             },
             details: ["leaf": "0"])
         #endif
@@ -83,7 +83,7 @@ struct TimerTSC: Benchmark {
         return PreparedBenchmark(
             kernel: kernel,
             overheadKernel: { n, _ in
-                for _ in 0..<n { Instructions.opaqueNop() }
+                for _ in 0..<n { Instructions.compilerBarrier() }
             })
         #endif
     }

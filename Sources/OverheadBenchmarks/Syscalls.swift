@@ -15,7 +15,7 @@ struct SyscallNull: Benchmark {
                 for _ in 0..<n { _ = Instructions.getppidSyscall() }
             },
             overheadKernel: { n, _ in
-                for _ in 0..<n { Instructions.opaqueNop() }
+                for _ in 0..<n { Instructions.compilerBarrier() }
             })
     }
 }

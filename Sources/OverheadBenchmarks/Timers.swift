@@ -33,14 +33,8 @@ struct TimerClockGettime: Benchmark {
                 blackHole(sink)
             },
             overheadKernel: { n, _ in
-                for _ in 0..<n { Instructions.opaqueNop() }
+                for _ in 0..<n { Instructions.compilerBarrier() }
             },
             details: details)
     }
-}
-
-/// Keeps a value alive so the optimizer cannot drop the loop that made it.
-@inline(never)
-func blackHole<T>(_ value: T) {
-    withExtendedLifetime(value) {}
 }

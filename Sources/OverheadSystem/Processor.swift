@@ -35,29 +35,39 @@ public struct HardwareCPUID: CPUIDSource {
 /// Thin wrappers over the instructions and raw syscalls the benchmarks time.
 public enum Instructions {
     /// RDTSC (`cob_rdtsc`).
-    @inline(__always) public static func rdtsc() -> UInt64 { cob_rdtsc() }
+    @inlinable @inline(__always) public static func rdtsc() -> UInt64 { cob_rdtsc() }
 
     /// RDTSCP (`cob_rdtscp`), discarding TSC_AUX.
-    @inline(__always) public static func rdtscp() -> UInt64 {
+    @inlinable @inline(__always) public static func rdtscp() -> UInt64 {
         var aux: UInt32 = 0
         return cob_rdtscp(&aux)
     }
 
     /// One CPUID (`cob_cpuid`), the classic VM-exit probe.
-    @inline(__always) public static func cpuid(leaf: UInt32) -> UInt32 {
+    @inlinable @inline(__always) public static func cpuid(leaf: UInt32) -> UInt32 {
         var regs = cob_cpuid_regs()
         _ = cob_cpuid(leaf, 0, &regs)
         return regs.eax
     }
 
     /// `syscall(SYS_getppid)` (`cob_sys_getppid`): one kernel entry and exit.
-    @inline(__always) public static func getppidSyscall() -> Int { cob_sys_getppid() }
+    @inlinable @inline(__always) public static func getppidSyscall() -> Int { cob_sys_getppid() }
 
     /// `syscall(SYS_clock_gettime, CLOCK_MONOTONIC)` (`cob_sys_clock_gettime_ns`): never the vDSO.
-    @inline(__always) public static func clockGettimeSyscall(_ clock: PosixClock) -> UInt64 {
+    @inlinable @inline(__always) public static func clockGettimeSyscall(_ clock: PosixClock) -> UInt64 {
         cob_sys_clock_gettime_ns(clock.id)
     }
 
-    /// A call the optimizer cannot remove (`cob_opaque_nop`), the body of an empty loop.
-    @inline(__always) public static func opaqueNop() { cob_opaque_nop() }
+    /// An empty asm statement the optimizer must keep (`cob_compiler_barrier`), the body of an
+    /// empty loop: what remains is the loop's own cost.
+    @inlinable @inline(__always) public static func compilerBarrier() { cob_compiler_barrier() }
 }
+
+/// Keeps a computed value alive (`cob_consume`): the loop that produced it cannot be dropped.
+@inlinable public func blackHole(_ value: UInt64) { cob_consume(value) }
+
+/// Keeps a computed value alive (`cob_consume` of its bits).
+@inlinable public func blackHole(_ value: UInt32) { cob_consume(UInt64(value)) }
+
+/// Keeps a computed value alive (`cob_consume` of its bits).
+@inlinable public func blackHole(_ value: Double) { cob_consume(value.bitPattern) }

@@ -16,14 +16,49 @@ typedef struct {
     uint32_t eax, ebx, ecx, edx;
 } cob_cpuid_regs;
 
-/// CPUID(leaf, subleaf). Returns 0 and zeroes on non-x86 builds.
-int cob_cpuid(uint32_t leaf, uint32_t subleaf, cob_cpuid_regs *out);
+// The instruction wrappers below are `static inline` so Swift inlines them into its loops: a
+// timed loop of RDTSC then costs what the same loop costs in C, with no call in between.
+#if defined(__x86_64__) || defined(__i386__)
+/// CPUID(leaf, subleaf). Returns 1 (0 on non-x86 builds, with zeroed registers).
+static inline int cob_cpuid(uint32_t leaf, uint32_t subleaf, cob_cpuid_regs *out) {
+    uint32_t a, b, c, d;
+    // Always executes the instruction (no max-leaf check): a VM-exit probe needs the exit.
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(leaf), "c"(subleaf));
+    out->eax = a; out->ebx = b; out->ecx = c; out->edx = d;
+    return 1;
+}
 
-/// RDTSC (unserialized). 0 on non-x86.
-uint64_t cob_rdtsc(void);
+/// RDTSC (unserialized).
+static inline uint64_t cob_rdtsc(void) {
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
 
-/// RDTSCP; writes IA32_TSC_AUX to *aux. 0 on non-x86.
-uint64_t cob_rdtscp(uint32_t *aux);
+/// RDTSCP; writes IA32_TSC_AUX to *aux.
+static inline uint64_t cob_rdtscp(uint32_t *aux) {
+    uint32_t lo, hi, c;
+    __asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(c));
+    *aux = c;
+    return ((uint64_t)hi << 32) | lo;
+}
+#else
+static inline int cob_cpuid(uint32_t leaf, uint32_t subleaf, cob_cpuid_regs *out) {
+    (void)leaf; (void)subleaf;
+    out->eax = out->ebx = out->ecx = out->edx = 0;
+    return 0;
+}
+static inline uint64_t cob_rdtsc(void) { return 0; }
+static inline uint64_t cob_rdtscp(uint32_t *aux) { *aux = 0; return 0; }
+#endif
+
+/// An empty asm statement the optimizer must keep: the body of the "empty" loop whose cost per
+/// iteration (loop overhead alone, ~1 cycle) is subtracted from short operations.
+static inline void cob_compiler_barrier(void) { __asm__ volatile("" ::: "memory"); }
+
+/// Consumes a value in a separately compiled function, so the optimizer must compute it (the
+/// result of a timed loop is passed here once per batch).
+void cob_consume(uint64_t value);
 
 /// syscall(SYS_getppid): one real kernel entry, no libc caching (variadic syscall() is not
 /// callable from Swift).
@@ -32,10 +67,6 @@ long cob_sys_getppid(void);
 /// syscall(SYS_clock_gettime, clock): the kernel's clock_gettime, bypassing the vDSO.
 /// Returns ns, or 0 on error.
 uint64_t cob_sys_clock_gettime_ns(int clock);
-
-/// A function the optimizer cannot see through; its loop is the "empty" kernel used to measure
-/// per-iteration loop overhead.
-void cob_opaque_nop(void);
 
 /// sched_setaffinity(0, {cpu}) for the calling thread. Returns 0 or -errno.
 int cob_pin_self_to_cpu(int cpu);
