@@ -10,5 +10,11 @@ public enum Catalog {
         CPUFP(),
         TimerTSC(serializing: false),
         TimerTSC(serializing: true),
+        MemoryBandwidth(kernel: .copy),
+        MemoryBandwidth(kernel: .scale),
+        MemoryBandwidth(kernel: .add),
+        MemoryBandwidth(kernel: .triad),
+        MemoryLatency(),
+        MemoryPageFault(),
     ])
 }

@@ -64,7 +64,7 @@ extension OverheadBench {
         func run() throws {
             let workloadPath = try Workload.locate(workload ?? (quick ? "quick" : "default"))
             let spec = try Workload.load(path: workloadPath)
-            let cases = try spec.resolve(registry: Catalog.registry, only: patterns)
+            let cases = try spec.resolve(registry: Catalog.registry, only: patterns, cpus: max(1, Affinity.allowedCPUs().count))
 
             let environment = collectEnvironment(.live)
             let runLabel = label ?? environment.configuration.detected

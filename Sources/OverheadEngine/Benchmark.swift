@@ -42,12 +42,26 @@ public struct ParamSpec: Sendable, Equatable {
     /// The values a workload gets when it names none (each becomes its own case).
     public var defaults: [String]
     public var summary: String
+    /// Defaults that depend on the machine (e.g. thread counts 1, 2, 4, … all CPUs); given the
+    /// number of CPUs this process may use. Overrides `defaults` when set.
+    public var machineDefaults: (@Sendable (_ cpus: Int) -> [String])?
 
-    public init(name: String, values: ParamValues, defaults: [String], summary: String) {
+    public init(name: String, values: ParamValues, defaults: [String], summary: String,
+                machineDefaults: (@Sendable (_ cpus: Int) -> [String])? = nil) {
         self.name = name
         self.values = values
         self.defaults = defaults
         self.summary = summary
+        self.machineDefaults = machineDefaults
+    }
+
+    /// The default values on a machine with `cpus` usable CPUs.
+    public func defaults(cpus: Int) -> [String] {
+        machineDefaults?(cpus) ?? defaults
+    }
+
+    public static func == (a: ParamSpec, b: ParamSpec) -> Bool {
+        a.name == b.name && a.values == b.values && a.defaults == b.defaults && a.summary == b.summary
     }
 }
 
@@ -130,6 +144,13 @@ public struct PreparedBenchmark: Sendable {
     public var details: [String: String]
     /// Given the median sample, extra figures for the result's `derived` (e.g. ns per op from Mop/s).
     public var derive: @Sendable (_ median: Double) -> [String: Double]
+    /// Runs once on every measuring thread, pinned, before calibration: first touch of memory
+    /// (so pages land on the thread's NUMA node), per-thread state. Argument: the thread index.
+    public var threadSetup: (@Sendable (_ thread: Int) -> Void)?
+    /// A kernel that times itself, for operations whose per-batch setup must stay out of the
+    /// measurement (mapping memory before first-touch faults, ...): runs `iterations` ops and
+    /// returns the ns spent on them. Used instead of timing `kernel` when present (one thread).
+    public var selfTimedKernel: (@Sendable (_ iterations: Int) -> UInt64)?
 
     public init(
         placement: Placement = .singleCPU, kernel: @escaping Kernel, overheadKernel: Kernel? = nil,
@@ -147,6 +168,8 @@ public struct PreparedBenchmark: Sendable {
         self.validate = validate
         self.details = details
         self.derive = derive
+        self.threadSetup = nil
+        self.selfTimedKernel = nil
     }
 }
 

@@ -11,7 +11,7 @@ public struct CalibrationTarget: Sendable, Equatable {
     }
 }
 
-/// Times `iterations` calls of `batch` on `clock`, in ns.
+/// Times one batch of `iterations` on `clock`, in ns.
 @inline(__always)
 func timeBatch(clock: some BenchmarkClock, iterations: Int, _ batch: (Int) -> Void) -> UInt64 {
     let start = clock.now()
@@ -25,13 +25,12 @@ func timeBatch(clock: some BenchmarkClock, iterations: Int, _ batch: (Int) -> Vo
 /// and never past `maxIterations`. Each step takes the shorter of two timings, so one preemption
 /// or a late-waking worker thread cannot stop calibration at a batch far too small.
 public func calibrateIterations(
-    clock: some BenchmarkClock, target: CalibrationTarget, clockResolutionNs: Double, maxIterations: Int? = nil,
-    batch: (Int) -> Void
+    target: CalibrationTarget, clockResolutionNs: Double, maxIterations: Int? = nil, measure: (Int) -> UInt64
 ) -> Int {
     let cap = maxIterations ?? (1 << 40)
     var iterations = 1
     for _ in 0..<64 {
-        let elapsed = Double(min(timeBatch(clock: clock, iterations: iterations, batch), timeBatch(clock: clock, iterations: iterations, batch)))
+        let elapsed = Double(min(measure(iterations), measure(iterations)))
         if elapsed >= target.minBatchNs || iterations >= cap { return min(iterations, cap) }
         let next: Int
         if elapsed >= 100 * clockResolutionNs {

@@ -232,8 +232,17 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
             return
         }
         defer { pool?.stop() }
+        if let setup = prepared.threadSetup {
+            if let pool { pool.run({ _, thread in setup(thread) }, iterations: 0) } else { setup(0) }
+        }
         let kernel = prepared.kernel
         let batch: (Int) -> Void = { n in if let pool { pool.run(kernel, iterations: n) } else { kernel(n, 0) } }
+        let selfTimed = prepared.selfTimedKernel
+        // One sample's elapsed ns: the clock around a batch, or the kernel's own timing.
+        let measure: (Int) -> UInt64 = { n in
+            if let selfTimed { return selfTimed(n) }
+            return timeBatch(clock: clock, iterations: n, batch)
+        }
 
         let stealBefore = StealSnapshot.read(root: root)
         let usageBefore = ResourceUsage.process()
@@ -241,11 +250,11 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
 
         if state.iterations == nil {
             state.iterations = calibrateIterations(
-                clock: clock, target: target, clockResolutionNs: clockResolutionNs,
-                maxIterations: prepared.maxIterationsPerBatch, batch: batch)
+                target: target, clockResolutionNs: clockResolutionNs,
+                maxIterations: prepared.maxIterationsPerBatch, measure: measure)
             if let overheadKernel = prepared.overheadKernel {
                 let emptyBatch: (Int) -> Void = { n in if let pool { pool.run(overheadKernel, iterations: n) } else { overheadKernel(n, 0) } }
-                let n = calibrateIterations(clock: clock, target: target, clockResolutionNs: clockResolutionNs, batch: emptyBatch)
+                let n = calibrateIterations(target: target, clockResolutionNs: clockResolutionNs) { timeBatch(clock: clock, iterations: $0, emptyBatch) }
                 // Median of several batches: the overhead estimate must not carry one batch's noise.
                 let perOp = (0..<5).map { _ in Double(timeBatch(clock: clock, iterations: n, emptyBatch)) / Double(n) }
                 state.overheadNsPerOp = median(perOp)
@@ -255,11 +264,11 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
 
         for _ in 0..<settings.warmupBatches {
             if shouldStop() { break }
-            batch(iterations)
+            _ = measure(iterations)
         }
         for _ in 0..<settings.samplesPerRound {
             if shouldStop() { break }
-            let elapsed = Double(timeBatch(clock: clock, iterations: iterations, batch))
+            let elapsed = Double(measure(iterations))
             let raw = elapsed / Double(iterations)
             let nsPerOp: Double
             if let net = subtractOverhead(measuredNsPerOp: raw, overheadNsPerOp: state.overheadNsPerOp) {

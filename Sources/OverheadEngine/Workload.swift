@@ -163,7 +163,7 @@ public struct Workload: Sendable, Equatable {
 
     /// Checks ids and params against the registry and expands every param list into cases
     /// (the cartesian product; params a workload leaves out take the benchmark's defaults).
-    public func resolve(registry: BenchmarkRegistry, only: [String] = []) throws(WorkloadError) -> [BenchmarkCase] {
+    public func resolve(registry: BenchmarkRegistry, only: [String] = [], cpus: Int = 1) throws(WorkloadError) -> [BenchmarkCase] {
         var cases: [BenchmarkCase] = []
         var seen = Set<String>()
         for entry in entries {
@@ -182,7 +182,7 @@ public struct Workload: Sendable, Equatable {
             }
             var combos: [[String: String]] = [[:]]
             for spec in specs {
-                let values = unique(entry.params[spec.name] ?? spec.defaults)
+                let values = unique(entry.params[spec.name] ?? spec.defaults(cpus: cpus))
                 combos = combos.flatMap { c in values.map { v in c.merging([spec.name: v]) { $1 } } }
             }
             for params in combos {

@@ -64,5 +64,5 @@ public func collectEnvironment(_ sources: FingerprintSources) -> Environment {
         transparentHugePages: collectTransparentHugePages(root), governor: collectGovernor(root),
         mitigations: collectMitigations(root, notes: &notes), hypervisor: hypervisor,
         configuration: configuration, numa: numa, devices: devices, counters: collectCounters(sources),
-        notes: notes, tsc: tsc, clockGettime: clockPath)
+        notes: notes, tsc: tsc, clockGettime: clockPath, caches: { let c = collectCaches(root); return c.isEmpty ? nil : c }())
 }

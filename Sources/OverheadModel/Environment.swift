@@ -24,13 +24,16 @@ public struct Environment: Codable, Sendable, Equatable {
     public var tsc: TSCInfo?
     /// Whether clock_gettime is served by the vDSO or falls back to a real syscall; nil when not measured.
     public var clockGettime: ClockGettimePath?
+    /// Every distinct CPU cache (sysfs `cpu*/cache/index*`), smallest level first; nil when
+    /// sysfs has no cache information.
+    public var caches: [CacheInfo]?
 
     public init(
         hostname: String, kernel: String, cpu: CPUInfo, memoryBytes: UInt64, clocksource: String,
         availableClocksources: [String], transparentHugePages: String?, governor: String?,
         mitigations: [String: String], hypervisor: Hypervisor, configuration: Configuration,
         numa: NUMATopology, devices: [Device], counters: CounterAvailability, notes: [String],
-        tsc: TSCInfo? = nil, clockGettime: ClockGettimePath? = nil
+        tsc: TSCInfo? = nil, clockGettime: ClockGettimePath? = nil, caches: [CacheInfo]? = nil
     ) {
         self.hostname = hostname
         self.kernel = kernel
@@ -49,6 +52,32 @@ public struct Environment: Codable, Sendable, Equatable {
         self.notes = notes
         self.tsc = tsc
         self.clockGettime = clockGettime
+        self.caches = caches
+    }
+
+    /// Total bytes of the last-level caches (every distinct instance of the highest level), nil
+    /// when sysfs described none.
+    public var lastLevelCacheBytes: UInt64? {
+        let caches = self.caches ?? []
+        guard let top = caches.filter({ $0.type != "Instruction" }).map(\.level).max() else { return nil }
+        return caches.filter { $0.level == top && $0.type != "Instruction" }.reduce(0) { $0 + $1.sizeBytes }
+    }
+}
+
+/// One CPU cache instance.
+public struct CacheInfo: Codable, Sendable, Equatable {
+    public var level: Int
+    /// `Data`, `Instruction` or `Unified`.
+    public var type: String
+    public var sizeBytes: UInt64
+    /// CPUs sharing this instance.
+    public var sharedCPUs: [Int]
+
+    public init(level: Int, type: String, sizeBytes: UInt64, sharedCPUs: [Int]) {
+        self.level = level
+        self.type = type
+        self.sizeBytes = sizeBytes
+        self.sharedCPUs = sharedCPUs
     }
 }
 

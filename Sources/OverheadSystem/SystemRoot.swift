@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Reads `/proc` and `/sys` (and anything else) below a root directory, so the environment
 /// fingerprint can be tested on fixture trees. `SystemRoot.live` is `/`.
@@ -19,10 +20,25 @@ public struct SystemRoot: Sendable {
         return (path as NSString).appendingPathComponent(absolute)
     }
 
-    /// The whole text of a file, nil when it does not exist or cannot be read.
+    /// The whole text of a file, nil when it does not exist or cannot be read. Reads until EOF
+    /// with read(2): procfs files report st_size 0 and arrive in page-sized pieces, which
+    /// Foundation's readers cut off after the first.
     public func read(_ absolute: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: resolve(absolute)) else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        let fd = open(resolve(absolute), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The first line of a file, trimmed (sysfs attributes are one line).

@@ -56,7 +56,7 @@ func testContext() -> RunContext {
     @Test func reachesTheFloorWithoutOvershootingMuch() {
         let clock = FakeClock()
         let target = CalibrationTarget(floorMs: 10, clockResolutionNs: 1)
-        let n = calibrateIterations(clock: clock, target: target, clockResolutionNs: 1) { clock.advance(UInt64($0) * 130) }
+        let n = calibrateIterations(target: target, clockResolutionNs: 1) { timeBatch(clock: clock, iterations: $0) { clock.advance(UInt64($0) * 130) } }
         let batchNs = Double(n) * 130
         #expect(batchNs >= 10_000_000)
         #expect(batchNs < 10_000_000 * 1.6)
@@ -70,16 +70,16 @@ func testContext() -> RunContext {
 
     @Test func slowOpsUseOneIteration() {
         let clock = FakeClock()
-        let n = calibrateIterations(clock: clock, target: CalibrationTarget(floorMs: 2, clockResolutionNs: 1), clockResolutionNs: 1) {
-            clock.advance(UInt64($0) * 50_000_000)
+        let n = calibrateIterations(target: CalibrationTarget(floorMs: 2, clockResolutionNs: 1), clockResolutionNs: 1) {
+            timeBatch(clock: clock, iterations: $0) { clock.advance(UInt64($0) * 50_000_000) }
         }
         #expect(n == 1)
     }
 
     @Test func respectsTheIterationCap() {
         let clock = FakeClock()
-        let n = calibrateIterations(clock: clock, target: CalibrationTarget(floorMs: 10, clockResolutionNs: 1), clockResolutionNs: 1, maxIterations: 7) {
-            clock.advance(UInt64($0))
+        let n = calibrateIterations(target: CalibrationTarget(floorMs: 10, clockResolutionNs: 1), clockResolutionNs: 1, maxIterations: 7) {
+            timeBatch(clock: clock, iterations: $0) { clock.advance(UInt64($0)) }
         }
         #expect(n == 7)
     }
