@@ -7,7 +7,10 @@ import Glibc
 public final class MappedMemory: @unchecked Sendable {
     // @unchecked: the mapping is immutable after init and only touched by the kernels below,
     // which the engine runs from one thread per disjoint range at a time.
+    /// The usable size: exactly what was asked for (the mapping behind it is rounded to 2 MiB).
     public let bytes: Int
+    /// The advised region: `bytes` rounded up to whole 2 MiB pages.
+    let advisedBytes: Int
     /// Whether 2 MiB pages were asked for (MADV_HUGEPAGE) or refused (MADV_NOHUGEPAGE).
     public let hugePages: Bool
     let base: UnsafeMutableRawPointer
@@ -35,7 +38,8 @@ public final class MappedMemory: @unchecked Sendable {
         mapping = m
         let aligned = (Int(bitPattern: m) + align - 1) / align * align
         base = UnsafeMutableRawPointer(bitPattern: aligned)!
-        self.bytes = length
+        self.bytes = bytes
+        advisedBytes = length
         self.hugePages = hugePages
         if madvise(base, length, hugePages ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) != 0 {
             let e = errno
@@ -46,12 +50,11 @@ public final class MappedMemory: @unchecked Sendable {
 
     deinit { munmap(mapping, mappingBytes) }
 
-    /// Bytes of this mapping backed by transparent huge pages now, from `/proc/self/smaps`
-    /// (AnonHugePages of every VMA overlapping it); nil when smaps cannot be read.
+    /// Bytes of the usable region backed by transparent huge pages now, from `/proc/self/smaps`
+    /// (AnonHugePages of every VMA overlapping it, at most `bytes`); nil when smaps cannot be read.
     public func hugePageBackedBytes() -> Int? {
-        // FileManager reads procfs files to the end (their st_size is 0).
         guard let text = SystemRoot.live.read("/proc/self/smaps"), !text.isEmpty else { return nil }
-        return Self.anonHugePages(smaps: text, start: UInt(bitPattern: base), end: UInt(bitPattern: base) + UInt(bytes))
+        return min(bytes, Self.anonHugePages(smaps: text, start: UInt(bitPattern: base), end: UInt(bitPattern: base) + UInt(advisedBytes)))
     }
 
     /// Sums AnonHugePages (kB → bytes) of the VMAs in `smaps` that overlap [start, end).
