@@ -1,3 +1,5 @@
+import Foundation
+
 /// What `diff` concludes, and the exit status CI scripts act on.
 public enum DiffOutcome: String, Codable, Sendable {
     /// Nothing moved beyond the threshold significantly (exit 0).
@@ -38,7 +40,7 @@ public struct DiffSummary: Sendable, Equatable {
         var lines: [String] = []
         for r in regressions { lines.append("regression: \(name(r)) \(formatPercent(r.overheadPct)) \(formatInterval(r.ciLowPct, r.ciHighPct))") }
         for r in improvements { lines.append("improvement: \(name(r)) \(formatPercent(r.overheadPct)) \(formatInterval(r.ciLowPct, r.ciHighPct))") }
-        let threshold = formatFigure(thresholdPct)
+        let threshold = String(format: "%g", thresholdPct)
         switch outcome {
         case .unchanged: lines.append("No significant change beyond \(threshold)% (exit 0).")
         case .regressed: lines.append("\(regressions.count) regression\(regressions.count == 1 ? "" : "s") beyond \(threshold)% (exit 2).")

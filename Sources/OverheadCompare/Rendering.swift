@@ -107,10 +107,10 @@ private func renderText(_ grid: Grid, colour: Bool) -> String {
     func line(_ cells: [String], colourCode: String?) -> String {
         cells.enumerated().map { i, cell in
             let pad = String(repeating: " ", count: widths[i] - cell.count)
-            var text = grid.numeric.contains(i) ? pad + cell : cell + pad
-            // Colour after padding so escape codes do not upset the alignment.
-            if colour, let colourCode, i == grid.verdictColumn { text = "\u{1B}[\(colourCode)m\(text)\u{1B}[0m" }
-            return text
+            // Padding is measured on the plain text, so escape codes do not upset the alignment.
+            var shown = cell
+            if colour, let colourCode, i == grid.verdictColumn { shown = "\u{1B}[\(colourCode)m\(cell)\u{1B}[0m" }
+            return grid.numeric.contains(i) ? pad + shown : shown + pad
         }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
     }
     var lines = [line(grid.header, colourCode: nil), line(widths.map { String(repeating: "-", count: $0) }, colourCode: nil)]
@@ -134,7 +134,7 @@ private func describe(_ g: GroupInfo) -> String {
 private func preamble(_ c: Comparison) -> [String] {
     var lines = [
         "Baseline: \(describe(c.baseline)); compared: \(c.configurations.map(describe).joined(separator: ", "))",
-        "Overhead: positive = worse. \(Int((c.confidence * 100).rounded()))% bootstrap CI of the ratio of medians (\(c.resamples) resamples, seed \(c.seed)); Mann-Whitney U, α = \(c.alpha); noisy: CV > \(formatFigure(c.noiseCVPct))%.",
+        "Overhead: positive = worse. \(Int((c.confidence * 100).rounded()))% bootstrap CI of the ratio of medians (\(c.resamples) resamples, seed \(c.seed)); Mann-Whitney U, α = \(c.alpha); noisy: CV > \(String(format: "%g", c.noiseCVPct))%.",
     ]
     if !c.environmentDifferences.isEmpty {
         lines.append("")

@@ -1,19 +1,20 @@
 /// Converts values between units of the same dimension (ns and µs, GB/s and MiB/s, ...), so result
 /// sets written by different versions or settings can still be compared.
 public enum UnitConversion {
-    /// Units by dimension, each with its size in the dimension's base unit (s, B/s, B, op/s, FLOP/s, Hz).
-    // Bits are an information quantity like bytes, so bit/s converts to B/s (÷ 8).
+    /// Units by dimension, each with its size in the dimension's smallest unit (ps, bit/s, B, op/s, FLOP/s, Hz).
+    // Sizes are whole numbers so that every factor is one correctly rounded division (µs → ns is
+    // exactly 1000). Bits are an information quantity like bytes, so bit/s converts to B/s (÷ 8).
     static let table: [String: (dimension: String, scale: Double)] = {
         var t: [String: (String, Double)] = [:]
         func add(_ dimension: String, _ units: [(String, Double)]) {
             for (name, scale) in units { t[name] = (dimension, scale) }
         }
-        add("time", [("ps", 1e-12), ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("μs", 1e-6), ("ms", 1e-3), ("s", 1)])
+        add("time", [("ps", 1), ("ns", 1e3), ("us", 1e6), ("µs", 1e6), ("μs", 1e6), ("ms", 1e9), ("s", 1e12)])
         add("bandwidth", [
-            ("B/s", 1), ("KB/s", 1e3), ("kB/s", 1e3), ("MB/s", 1e6), ("GB/s", 1e9), ("TB/s", 1e12),
-            ("KiB/s", 1024), ("MiB/s", 1_048_576), ("GiB/s", 1_073_741_824), ("TiB/s", 1_099_511_627_776),
-            ("bit/s", 0.125), ("kbit/s", 125), ("Kbit/s", 125), ("Mbit/s", 125e3), ("Gbit/s", 125e6),
-            ("bps", 0.125), ("Kbps", 125), ("kbps", 125), ("Mbps", 125e3), ("Gbps", 125e6),
+            ("B/s", 8), ("KB/s", 8e3), ("kB/s", 8e3), ("MB/s", 8e6), ("GB/s", 8e9), ("TB/s", 8e12),
+            ("KiB/s", 8 * 1024), ("MiB/s", 8 * 1_048_576), ("GiB/s", 8 * 1_073_741_824), ("TiB/s", 8 * 1_099_511_627_776),
+            ("bit/s", 1), ("kbit/s", 1e3), ("Kbit/s", 1e3), ("Mbit/s", 1e6), ("Gbit/s", 1e9),
+            ("bps", 1), ("Kbps", 1e3), ("kbps", 1e3), ("Mbps", 1e6), ("Gbps", 1e9),
         ])
         add("size", [
             ("B", 1), ("KB", 1e3), ("kB", 1e3), ("MB", 1e6), ("GB", 1e9),
