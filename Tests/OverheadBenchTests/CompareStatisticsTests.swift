@@ -127,3 +127,33 @@ import Testing
         #expect(category(of: "ctx") == "ctx")
     }
 }
+
+@Suite struct FastDecodingTests {
+    @Test func fastPathDecodesExactlyAsResultSetDecode() throws {
+        for name in ["bare-metal.json", "vm.json"] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: compareFixture(name)))
+            let fast = try #require(decodeLiftingSamples(data))
+            #expect(fast == (try ResultSet.decode(data, source: name)))
+        }
+        // Awkward but valid: "samples" as a string value, escaped quotes, exponents, negative zero.
+        var set = try sampleResultSet()
+        set.results[0].warnings = ["samples", "a \"samples\": [1] b", "back\\slash"]
+        set.results[0].samples = [1e-7, -0.0, 123456789.123456789, 2.5e10, 0.1]
+        set.results[0].summary = try summarize(set.results[0].samples)
+        let data = try set.encoded()
+        let fast = try #require(decodeLiftingSamples(data))
+        #expect(fast == set)
+        #expect(fast.results[0].samples.map(\.bitPattern) == set.results[0].samples.map(\.bitPattern))
+    }
+
+    @Test func fastPathGivesUpOnAnythingUnusual() throws {
+        let text = String(decoding: try Data(contentsOf: URL(fileURLWithPath: compareFixture("vm.json"))), as: UTF8.self)
+        for (from, to) in [("110.0", "\"NaN\""), ("110.0", "01"), ("110.0", "1e999"), ("110.0", "0x1p3"), ("110.0", "null")] {
+            #expect(decodeLiftingSamples(Data(text.replacingOccurrences(of: from, with: to).utf8)) == nil, "\(to)")
+        }
+        #expect(decodeLiftingSamples(Data(text.prefix(text.count / 2).utf8)) == nil)
+        // Empty samples survive the fast path and are then rejected by validation, as before.
+        let empty = try #require(decodeLiftingSamples(Data(contentsOf: URL(fileURLWithPath: compareFixture("bad/empty-samples.json")))))
+        #expect(empty.results[0].samples.isEmpty)
+    }
+}
