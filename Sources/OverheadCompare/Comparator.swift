@@ -260,8 +260,18 @@ private func categorySummaries(
                 replicates[i] = Foundation.exp(sum / Double(members.count))
             }
             let interval = percentileInterval(replicates, confidence: options.confidence)
+            // The percentile interval alone is too narrow with few samples (the bootstrap of a median
+            // of 6 under-covers), so a category is significant only when at least one of its
+            // benchmarks is significant the same way on its own (interval and rank test).
+            let memberVerdicts = Set(members.map { rows[$0].verdict })
             let verdict: Verdict =
-                if let interval, interval.low > 1 { .overhead } else if let interval, interval.high < 1 { .improvement } else { .noChange }
+                if let interval, interval.low > 1, memberVerdicts.contains(.overhead) {
+                    .overhead
+                } else if let interval, interval.high < 1, memberVerdicts.contains(.improvement) {
+                    .improvement
+                } else {
+                    .noChange
+                }
             summaries.append(CategorySummary(
                 category: name, configuration: configuration, benchmarks: members.count, overheadPct: (point - 1) * 100,
                 ciLowPct: interval.map { ($0.low - 1) * 100 }, ciHighPct: interval.map { ($0.high - 1) * 100 }, verdict: verdict))

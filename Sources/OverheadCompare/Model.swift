@@ -156,7 +156,8 @@ public struct CategorySummary: Codable, Sendable, Equatable {
     public var ciLowPct: Double?
     /// Upper end of the interval, percent.
     public var ciHighPct: Double?
-    /// `overhead` / `improvement` when the interval excludes 0, else `no-change` (no rank test here).
+    /// `overhead` / `improvement` when the interval excludes 0 and at least one member benchmark has
+    /// that verdict itself; else `no-change`.
     public var verdict: Verdict
 }
 

@@ -258,3 +258,23 @@ func normalSamples(_ n: Int, mean: Double, sd: Double, rng: inout SplitMix64) ->
         #expect(DiffOutcome.unchanged.exitCode == 0 && DiffOutcome.regressed.exitCode == 2 && DiffOutcome.improvedOnly.exitCode == 4)
     }
 }
+
+@Suite struct CompareCategoryTests {
+    /// Three small shifts, none significant alone: the category is not declared changed either.
+    @Test func categoryNeedsASignificantMember() throws {
+        let base: [Double] = [100, 103, 97, 101.5, 98.5, 100.2]
+        let shifted = base.map { $0 * 0.98 }
+        let a = try syntheticSet(label: "bare-metal", id: "a", results: [
+            ("timer.a", [:], "ns", .lower, base), ("timer.b", [:], "ns", .lower, base), ("timer.c", [:], "ns", .lower, base)])
+        let b = try syntheticSet(label: "vm", id: "b", results: [
+            ("timer.a", [:], "ns", .lower, shifted.reversed()), ("timer.b", [:], "ns", .lower, shifted), ("timer.c", [:], "ns", .lower, shifted)])
+        let c = try compare(groups: groupByLabel([a, b]), baseline: "bare-metal")
+        #expect(c.rows.allSatisfy { $0.verdict == .noChange }, "\(c.rows.map { ($0.pValue!, $0.ciLowPct!, $0.ciHighPct!) })")
+        let timer = try #require(c.categories.first)
+        #expect(timer.category == "timer" && timer.benchmarks == 3)
+        #expect(abs(timer.overheadPct - (0.98 - 1) * 100) < 1e-9)
+        // The interval alone would call it an improvement.
+        #expect(timer.ciHighPct! < 0, "\(timer)")
+        #expect(timer.verdict == .noChange)
+    }
+}
