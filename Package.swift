@@ -3,7 +3,7 @@ import PackageDescription
 
 // Dependencies point one way:
 // overhead-bench → OverheadCLI → OverheadBenchmarks → OverheadEngine → OverheadEnvironment
-//   → OverheadModel, OverheadSystem → COverhead / CNuma.
+//   → OverheadModel, OverheadSystem → COverhead / CNuma; OverheadCLI → OverheadCompare → OverheadModel.
 let package = Package(
     name: "overhead-bench",
     platforms: [.macOS(.v13)],

@@ -10,14 +10,18 @@ public let exportSamplesCSVColumns = ["set_id", "label", "host", "started_at", "
 /// max, stddev, cv, p5, p95, as stored in the set; cv is a fraction), or with `samples` one row per
 /// raw sample (`sample` is its 0-based index in the set).
 public func renderExportCSV(_ sets: [ResultSet], samples: Bool) -> String {
-    var lines = [(samples ? exportSamplesCSVColumns : exportCSVColumns).joined(separator: ",")]
+    // One growing string rather than an array of lines: a thousand sets make half a million rows.
+    var out = (samples ? exportSamplesCSVColumns : exportCSVColumns).joined(separator: ",") + "\n"
     for set in sets {
         let prefix = [set.id, set.label, set.environment.hostname, set.startedAt].map(csvField).joined(separator: ",")
         for r in set.results {
-            let identity = [r.benchmark, paramsText(r.params), r.metric, r.unit, r.better.rawValue].map(csvField).joined(separator: ",")
+            let identity = prefix + "," + [r.benchmark, paramsText(r.params), r.metric, r.unit, r.better.rawValue].map(csvField).joined(separator: ",")
             if samples {
                 for (i, value) in r.samples.enumerated() {
-                    lines.append("\(prefix),\(identity),\(i),\(csvNumber(value))")
+                    out += identity
+                    out += ",\(i),"
+                    out += csvNumber(value)
+                    out += "\n"
                 }
             } else {
                 let s = r.summary
@@ -25,9 +29,14 @@ public func renderExportCSV(_ sets: [ResultSet], samples: Bool) -> String {
                     ("n", Double(s.n)), ("median", s.median), ("mean", s.mean), ("min", s.min), ("max", s.max),
                     ("stddev", s.stddev), ("cv", s.cv), ("p5", s.p5), ("p95", s.p95),
                 ]
-                for (name, value) in stats { lines.append("\(prefix),\(identity),\(name),\(csvNumber(value))") }
+                for (name, value) in stats {
+                    out += identity
+                    out += ",\(name),"
+                    out += csvNumber(value)
+                    out += "\n"
+                }
             }
         }
     }
-    return lines.joined(separator: "\n") + "\n"
+    return out
 }
