@@ -3,7 +3,7 @@ import PackageDescription
 
 // Dependencies point one way:
 // overhead-bench → OverheadCLI → OverheadBenchmarks → OverheadEngine → OverheadEnvironment
-//   → OverheadModel, OverheadSystem → COverhead / CNuma.
+//   → OverheadModel, OverheadSystem → COverhead / CNuma; OverheadCLI → OverheadCompare → OverheadModel.
 let package = Package(
     name: "overhead-bench",
     platforms: [.macOS(.v13)],
@@ -24,16 +24,18 @@ let package = Package(
         .target(name: "OverheadEnvironment", dependencies: ["OverheadModel", "OverheadSystem"]),
         .target(name: "OverheadEngine", dependencies: ["OverheadModel", "OverheadSystem", "OverheadEnvironment", "Yams"]),
         .target(name: "OverheadBenchmarks", dependencies: ["OverheadEngine", "OverheadModel", "OverheadSystem"]),
+        // Pure comparison and export (statistics, renderers); its only I/O is the result-set loader.
+        .target(name: "OverheadCompare", dependencies: ["OverheadModel"]),
         .target(
             name: "OverheadCLI",
             dependencies: [
-                "OverheadBenchmarks", "OverheadEngine", "OverheadEnvironment", "OverheadModel", "OverheadSystem",
+                "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadModel", "OverheadSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "overhead-bench", dependencies: ["OverheadCLI"]),
         .testTarget(
             name: "OverheadBenchTests",
-            dependencies: ["OverheadCLI", "OverheadBenchmarks", "OverheadEngine", "OverheadEnvironment", "OverheadModel", "OverheadSystem"],
+            dependencies: ["OverheadCLI", "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadModel", "OverheadSystem"],
             resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

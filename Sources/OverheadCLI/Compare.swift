@@ -1,0 +1,99 @@
+import ArgumentParser
+import Foundation
+import OverheadCompare
+import OverheadModel
+
+/// `--format` of `compare` and `diff`.
+enum CompareFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, markdown, json, csv
+
+    var format: ComparisonFormat {
+        switch self {
+        case .table: return .table
+        case .markdown: return .markdown
+        case .json: return .json
+        case .csv: return .csv
+        }
+    }
+}
+
+/// Statistics and output flags shared by `compare` and `diff`.
+struct ComparisonFlags: ParsableArguments {
+    @Option(help: "Output format: table, markdown, json or csv.")
+    var format: CompareFormat = .table
+
+    @Option(help: "Seed of the bootstrap; the same inputs and seed give the same intervals.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Bootstrap resamples (at least 100; 2000 or more for stable 95% intervals).")
+    var resamples: Int = 2000
+
+    @Option(help: "Significance level of the Mann-Whitney U test.")
+    var alpha: Double = 0.05
+
+    @Option(name: .customLong("noise-cv"), help: "Flag a row noisy when either side's coefficient of variation is above this, in percent.")
+    var noiseCV: Double = 5
+
+    @Flag(help: "Refuse (exit 1) when the sets differ in more than the configuration under test (CPU model, microcode, kernel, tool version, workload, THP, clocksource).")
+    var strict = false
+
+    var options: CompareOptions {
+        CompareOptions(resamples: resamples, seed: seed, alpha: alpha, noiseCV: noiseCV / 100)
+    }
+
+    func validate() throws {
+        // CLIError rather than ValidationError: every input problem exits 1, as documented.
+        guard resamples >= 100 else { throw CLIError("--resamples must be at least 100 (2000 or more for stable intervals)") }
+        guard alpha > 0 && alpha < 1 else { throw CLIError("--alpha must be between 0 and 1, e.g. 0.05") }
+        guard noiseCV >= 0 && noiseCV.isFinite else { throw CLIError("--noise-cv is a percentage, 0 or more, e.g. 5") }
+    }
+
+    /// Renders the comparison, or refuses it under --strict.
+    func render(_ comparison: Comparison) throws -> String {
+        if strict && !comparison.environmentDifferences.isEmpty {
+            throw CompareError.environmentDiffers(comparison.environmentDifferences)
+        }
+        let colour = format == .table && Terminal.stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        return OverheadCompare.render(comparison, format: format.format, colour: colour)
+    }
+}
+
+extension OverheadBench {
+    /// `overhead-bench compare`: the overhead of every configuration against a baseline.
+    struct Compare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare configurations (labels) against a baseline: overhead with confidence intervals.",
+            discussion: """
+                Sets with the same label are merged (their samples pooled). Per benchmark × params × configuration:
+                medians, overhead % (positive = worse), a bootstrap confidence interval of the ratio of medians,
+                a Mann-Whitney U p-value and a verdict (overhead, improvement, no-change, insufficient-data),
+                then a geometric mean per category. Exit status: 0 on success, 1 on an error (unreadable input,
+                incompatible units, --strict refusal). See docs/compare.md.
+                """)
+
+        @Argument(help: "Result-set files, or directories searched recursively for *.json.")
+        var inputs: [String] = []
+
+        @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).")
+        var baseline: String?
+
+        @OptionGroup var flags: ComparisonFlags
+
+        func validate() throws {
+            guard !inputs.isEmpty else { throw CLIError("compare needs result-set files or directories, e.g. overhead-bench compare Results/") }
+        }
+
+        func run() throws {
+            FileHandle.standardOutput.write(Data(try output().utf8))
+        }
+
+        /// What `run` prints.
+        func output() throws -> String {
+            let input = try loadResultSets(paths: inputs)
+            let groups = groupByLabel(input.sets)
+            guard let base = baseline ?? defaultBaseline(groups) else { throw CompareError.noInput }
+            let comparison = try OverheadCompare.compare(groups: groups, baseline: base, options: flags.options, notes: input.notes)
+            return try flags.render(comparison)
+        }
+    }
+}

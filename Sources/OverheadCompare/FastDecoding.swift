@@ -1,0 +1,123 @@
+import Foundation
+import OverheadModel
+
+// Decoding 1,000 result sets is most of the work of `compare`, and most of a result set's bytes are
+// its `samples` arrays. JSONDecoder turns numbers into Doubles slowly, so the fast path lifts every
+// `"samples": [...]` array out of the text with a small scanner (JSON number grammar, `strtod`,
+// correctly rounded like JSONDecoder), leaves `[k]` in its place, decodes the much smaller rest with
+// JSONDecoder, and puts array k back where `[k]` decoded. Anything unusual — a non-number in an
+// array, a string that never ends, a key the scanner does not expect — makes it give up (nil), and
+// the caller falls back to `ResultSet.decode`, whose errors name the file and the problem.
+
+/// Decodes a result set by the fast path; nil when the caller must use `ResultSet.decode`.
+func decodeLiftingSamples(_ data: Data) -> ResultSet? {
+    guard let (reduced, arrays) = liftSamples(data) else { return nil }
+    guard var set = try? JSONDecoder().decode(ResultSet.self, from: reduced) else { return nil }
+    for i in set.results.indices {
+        let placeholder = set.results[i].samples
+        guard placeholder.count == 1, let k = Int(exactly: placeholder[0]), arrays.indices.contains(k) else { return nil }
+        set.results[i].samples = arrays[k]
+    }
+    return set
+}
+
+/// The text with each `"samples"` array replaced by `[k]`, and the arrays; nil on anything unexpected.
+func liftSamples(_ data: Data) -> (Data, [[Double]])? {
+    data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> (Data, [[Double]])? in
+        let bytes = raw.bindMemory(to: UInt8.self)
+        let n = bytes.count
+        var out = Data()
+        out.reserveCapacity(n / 2)
+        var arrays: [[Double]] = []
+        var copiedUpTo = 0
+        var i = 0
+        let key = Array("samples".utf8)
+        while i < n {
+            let c = bytes[i]
+            guard c == UInt8(ascii: "\"") else { i += 1; continue }
+            // A string: find its end, honouring escapes.
+            let start = i + 1
+            var j = start
+            while j < n && bytes[j] != UInt8(ascii: "\"") {
+                j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1
+            }
+            guard j < n else { return nil }
+            let isSamplesKey = j - start == key.count && (0..<key.count).allSatisfy { bytes[start + $0] == key[$0] }
+            i = j + 1
+            guard isSamplesKey else { continue }
+            // `"samples"` followed by `:` is a key; anything else is a value that happens to say samples.
+            var k = i
+            while k < n && isSpace(bytes[k]) { k += 1 }
+            guard k < n, bytes[k] == UInt8(ascii: ":") else { continue }
+            k += 1
+            while k < n && isSpace(bytes[k]) { k += 1 }
+            guard k < n, bytes[k] == UInt8(ascii: "[") else { return nil }
+            let open = k
+            k += 1
+            var values: [Double] = []
+            values.reserveCapacity(64)
+            while true {
+                while k < n && isSpace(bytes[k]) { k += 1 }
+                guard k < n else { return nil }
+                if bytes[k] == UInt8(ascii: "]") && values.isEmpty { break }
+                guard let (value, end) = number(bytes, at: k) else { return nil }
+                values.append(value)
+                k = end
+                while k < n && isSpace(bytes[k]) { k += 1 }
+                guard k < n else { return nil }
+                if bytes[k] == UInt8(ascii: ",") { k += 1; continue }
+                guard bytes[k] == UInt8(ascii: "]") else { return nil }
+                break
+            }
+            // Copy everything up to and including `[`, then the index, and continue at `]`.
+            out.append(UnsafeBufferPointer(rebasing: bytes[copiedUpTo...open]))
+            out.append(contentsOf: Array(String(arrays.count).utf8))
+            copiedUpTo = k
+            arrays.append(values)
+            i = k
+        }
+        out.append(UnsafeBufferPointer(rebasing: bytes[copiedUpTo..<n]))
+        return (out, arrays)
+    }
+}
+
+@inline(__always)
+private func isSpace(_ c: UInt8) -> Bool {
+    c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09
+}
+
+/// A JSON number at `start` (RFC 8259 grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) and the
+/// index after it; nil when the text there is not one, or is not a finite Double.
+private func number(_ b: UnsafeBufferPointer<UInt8>, at start: Int) -> (Double, Int)? {
+    let n = b.count
+    var i = start
+    @inline(__always) func digit(_ i: Int) -> Bool { i < n && b[i] >= 0x30 && b[i] <= 0x39 }
+    if i < n && b[i] == UInt8(ascii: "-") { i += 1 }
+    guard digit(i) else { return nil }
+    if b[i] == 0x30 {
+        i += 1
+    } else {
+        while digit(i) { i += 1 }
+    }
+    if i < n && b[i] == UInt8(ascii: ".") {
+        i += 1
+        guard digit(i) else { return nil }
+        while digit(i) { i += 1 }
+    }
+    if i < n && (b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E")) {
+        i += 1
+        if i < n && (b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-")) { i += 1 }
+        guard digit(i) else { return nil }
+        while digit(i) { i += 1 }
+    }
+    let length = i - start
+    guard length < 64 else { return nil }
+    // strtod needs a terminated string: copy the token (it is short) into a local buffer.
+    let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> Double in
+        for k in 0..<length { buffer[k] = CChar(bitPattern: b[start + k]) }
+        buffer[length] = 0
+        return strtod(buffer.baseAddress!, nil)
+    }
+    guard value.isFinite else { return nil }
+    return (value, i)
+}

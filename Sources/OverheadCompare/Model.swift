@@ -1,0 +1,228 @@
+import OverheadModel
+
+/// What a comparison concludes about one benchmark × params × configuration.
+public enum Verdict: String, Codable, Sendable, CaseIterable {
+    /// Significantly worse than the baseline: the CI excludes 0 on the costly side and p < α.
+    case overhead
+    /// Significantly better than the baseline.
+    case improvement
+    /// The CI includes 0 or p ≥ α: no difference beyond the noise.
+    case noChange = "no-change"
+    /// Fewer than the minimum number of samples on a side, or a ratio that is undefined (a median ≤ 0).
+    case insufficientData = "insufficient-data"
+}
+
+/// Settings of a comparison.
+public struct CompareOptions: Sendable, Equatable {
+    /// Bootstrap resamples (at least 2,000 for stable 2.5% and 97.5% percentiles).
+    public var resamples: Int
+    /// Seed of the bootstrap, so a comparison is reproducible.
+    public var seed: UInt64
+    /// Significance level of the Mann-Whitney test.
+    public var alpha: Double
+    /// Coefficient of variation (a fraction, 0.05 = 5%) above which a side is flagged noisy.
+    public var noiseCV: Double
+    /// Fewer samples than this on either side gives `insufficient-data`.
+    public var minimumSamples: Int
+    /// Confidence level of the interval.
+    public var confidence: Double
+
+    /// The defaults: 2,000 resamples, seed 1, α = 0.05, noisy above 5% CV, at least 5 samples, 95% CI.
+    public init(
+        resamples: Int = 2000, seed: UInt64 = 1, alpha: Double = 0.05, noiseCV: Double = 0.05,
+        minimumSamples: Int = 5, confidence: Double = 0.95
+    ) {
+        self.resamples = resamples
+        self.seed = seed
+        self.alpha = alpha
+        self.noiseCV = noiseCV
+        self.minimumSamples = minimumSamples
+        self.confidence = confidence
+    }
+}
+
+/// Result sets that are compared as one configuration (same label, or one side of `diff`).
+public struct SetGroup: Sendable {
+    /// The name shown for the group: the label, or for `diff` the side.
+    public var name: String
+    /// Its sets; their samples are pooled.
+    public var sets: [LoadedSet]
+
+    /// A named group of sets.
+    public init(name: String, sets: [LoadedSet]) {
+        self.name = name
+        self.sets = sets
+    }
+}
+
+/// Groups sets by `label`, in order of first appearance.
+public func groupByLabel(_ sets: [LoadedSet]) -> [SetGroup] {
+    var groups: [SetGroup] = []
+    var index: [String: Int] = [:]
+    for loaded in sets {
+        if let i = index[loaded.set.label] {
+            groups[i].sets.append(loaded)
+        } else {
+            index[loaded.set.label] = groups.count
+            groups.append(SetGroup(name: loaded.set.label, sets: [loaded]))
+        }
+    }
+    return groups
+}
+
+/// The baseline when none is asked for: `bare-metal` when present, else the first group.
+public func defaultBaseline(_ groups: [SetGroup]) -> String? {
+    groups.contains { $0.name == "bare-metal" } ? "bare-metal" : groups.first?.name
+}
+
+/// One configuration (group) as the comparison saw it.
+public struct GroupInfo: Codable, Sendable, Equatable {
+    /// Label (or diff side).
+    public var label: String
+    /// Number of result sets merged.
+    public var sets: Int
+    /// Their ids.
+    public var setIDs: [String]
+    /// Distinct hostnames, in order of appearance.
+    public var hosts: [String]
+    /// The files read.
+    public var files: [String]
+}
+
+/// One benchmark × params × configuration against the baseline.
+public struct ComparisonRow: Codable, Sendable, Equatable {
+    /// Benchmark id, e.g. `sys.null`.
+    public var benchmark: String
+    /// Parameters of the case.
+    public var params: [String: String]
+    /// Parameters rendered `k=v;k=v`, keys sorted.
+    public var paramsText: String
+    /// First dotted component of the id (`cpu`, `mem`, ...).
+    public var category: String
+    /// `latency`, `bandwidth`, ...
+    public var metric: String
+    /// Unit of both medians (the baseline's; the configuration's samples were converted to it).
+    public var unit: String
+    /// Which way is better.
+    public var better: Better
+    /// Baseline label.
+    public var baseline: String
+    /// Configuration label.
+    public var configuration: String
+    /// Pooled sample counts.
+    public var baselineN: Int
+    /// Pooled sample count of the configuration.
+    public var n: Int
+    /// Number of sets that contributed samples on the baseline side.
+    public var baselineSets: Int
+    /// Number of sets that contributed samples on the configuration side.
+    public var sets: Int
+    /// Median of the pooled baseline samples.
+    public var baselineMedian: Double
+    /// Median of the pooled configuration samples.
+    public var median: Double
+    /// Coefficient of variation of the pooled baseline samples, percent.
+    public var baselineCVPct: Double
+    /// Coefficient of variation of the pooled configuration samples, percent.
+    public var cvPct: Double
+    /// Overhead in percent, positive = worse: median/base − 1 (lower is better) or base/median − 1
+    /// (higher is better); nil when a median is ≤ 0.
+    public var overheadPct: Double?
+    /// Lower end of the bootstrap confidence interval of the overhead, percent.
+    public var ciLowPct: Double?
+    /// Upper end of the interval, percent.
+    public var ciHighPct: Double?
+    /// Two-sided Mann-Whitney U p-value.
+    public var pValue: Double?
+    /// The verdict.
+    public var verdict: Verdict
+    /// Either side's CV is above the noise threshold.
+    public var noisy: Bool
+    /// Why the verdict is what it is, when that is not obvious (too few samples, converted units, ...).
+    public var notes: [String]
+}
+
+/// Geometric mean of the cost ratios of one category (or `all`) for one configuration.
+public struct CategorySummary: Codable, Sendable, Equatable {
+    /// `cpu`, `timer`, `mem`, ... or `all`.
+    public var category: String
+    /// Configuration label.
+    public var configuration: String
+    /// Rows that entered the mean (those with a defined ratio and enough samples).
+    public var benchmarks: Int
+    /// exp(mean(log ratio)) − 1, percent.
+    public var overheadPct: Double
+    /// Bootstrap interval of the geometric mean (the rows' replicates combined index by index).
+    public var ciLowPct: Double?
+    /// Upper end of the interval, percent.
+    public var ciHighPct: Double?
+    /// `overhead` / `improvement` when the interval excludes 0 and at least one member benchmark has
+    /// that verdict itself; else `no-change`.
+    public var verdict: Verdict
+}
+
+/// A benchmark × params that one side has and another lacks: listed, never dropped silently.
+public struct MissingBenchmark: Codable, Sendable, Equatable {
+    /// Benchmark id.
+    public var benchmark: String
+    /// Parameters rendered `k=v;k=v`.
+    public var paramsText: String
+    /// Labels that have it.
+    public var presentIn: [String]
+    /// Labels that lack it.
+    public var missingFrom: [String]
+}
+
+/// An attribute of the environment with more than one value across the sets compared.
+public struct EnvironmentDifference: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// `CPU model`, `kernel`, `clocksource`, ...
+    public var attribute: String
+    /// Each distinct value with the labels (and set count) that have it.
+    public var values: [EnvironmentValue]
+
+    /// `kernel: 6.1.0 (bare-metal), 6.8.0 (vm ×2)`.
+    public var description: String {
+        "\(attribute): " + values.map { "\($0.value) (\($0.labels.joined(separator: ", "))\($0.sets > 1 ? " ×\($0.sets)" : ""))" }
+            .joined(separator: "; ")
+    }
+}
+
+/// One value of an environment attribute and who has it.
+public struct EnvironmentValue: Codable, Sendable, Equatable {
+    /// The value.
+    public var value: String
+    /// Labels of the sets with this value.
+    public var labels: [String]
+    /// How many sets have it.
+    public var sets: Int
+}
+
+/// Everything `compare` and `diff` report; the renderers turn it into text.
+public struct Comparison: Codable, Sendable, Equatable {
+    /// The baseline configuration.
+    public var baseline: GroupInfo
+    /// The configurations compared with it, in input order.
+    public var configurations: [GroupInfo]
+    /// Resamples used.
+    public var resamples: Int
+    /// Bootstrap seed.
+    public var seed: UInt64
+    /// Significance level.
+    public var alpha: Double
+    /// Confidence level of the intervals.
+    public var confidence: Double
+    /// Noise threshold, percent CV.
+    public var noiseCVPct: Double
+    /// Minimum samples a side.
+    public var minimumSamples: Int
+    /// One row per benchmark × params × configuration, in the order the benchmarks first appear.
+    public var rows: [ComparisonRow]
+    /// Geometric-mean rows per category and configuration, then `all`.
+    public var categories: [CategorySummary]
+    /// Benchmarks not present on every side.
+    public var missing: [MissingBenchmark]
+    /// Environment attributes that differ between the sets.
+    public var environmentDifferences: [EnvironmentDifference]
+    /// Other observations (unit conversions, sets given twice, ...).
+    public var notes: [String]
+}

@@ -1,0 +1,150 @@
+import ArgumentParser
+import Foundation
+import Testing
+@testable import OverheadCLI
+@testable import OverheadCompare
+@testable import OverheadModel
+
+func golden(_ name: String) throws -> String {
+    try String(contentsOfFile: compareFixture("golden/\(name)"), encoding: .utf8)
+}
+
+@Suite struct CompareCLITests {
+    func compareOutput(_ args: [String]) throws -> String {
+        let command = try OverheadBench.parseAsRoot(["compare"] + args)
+        return try #require(command as? OverheadBench.Compare).output()
+    }
+
+    func diffOutput(_ args: [String]) throws -> (String, DiffOutcome) {
+        let command = try OverheadBench.parseAsRoot(["diff"] + args)
+        return try #require(command as? OverheadBench.Diff).output()
+    }
+
+    func exportOutput(_ args: [String]) throws -> String {
+        let command = try OverheadBench.parseAsRoot(["export"] + args)
+        return try #require(command as? OverheadBench.Export).output()
+    }
+
+    /// Output paths are as given; golden files hold them relative to the fixture directory.
+    func relative(_ text: String) -> String {
+        text.replacingOccurrences(of: compareFixtures.path + "/", with: "")
+    }
+
+    @Test func csvMatchesGolden() throws {
+        let csv = try compareOutput([compareFixture("bare-metal.json"), compareFixture("vm.json"), "--format", "csv"])
+        #expect(csv == (try golden("compare.csv")))
+        let header = csv.split(separator: "\n")[0]
+        #expect(header.hasPrefix("benchmark,params,metric,unit,better,baseline,configuration,baseline_median,median,overhead_pct,ci_low_pct,ci_high_pct,p_value,verdict"))
+        // Params with a comma are quoted; one-sided benchmarks are listed, not dropped.
+        #expect(csv.contains("net.tcp_rr,\"peer=a,b\",,,,bare-metal,vm,,,,,,,missing"))
+    }
+
+    @Test func tableAndMarkdownMatchGolden() throws {
+        let table = try compareOutput([compareFixture("bare-metal.json"), compareFixture("vm.json")])
+        #expect(relative(table) == (try golden("compare.txt")))
+        #expect(!table.contains("\u{1B}["))
+        let markdown = try compareOutput([compareFixture("bare-metal.json"), compareFixture("vm.json"), "--format", "markdown"])
+        #expect(relative(markdown) == (try golden("compare.md")))
+    }
+
+    @Test func colourOnlyWhenAsked() throws {
+        let input = try loadResultSets(paths: [compareFixture("bare-metal.json"), compareFixture("vm.json")])
+        let c = try compare(groups: groupByLabel(input.sets), baseline: "bare-metal")
+        let coloured = renderTable(c, colour: true)
+        #expect(coloured.contains("\u{1B}[31moverhead"))
+        // Without the escapes it is the plain table.
+        let stripped = coloured.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+        #expect(stripped == renderTable(c, colour: false))
+    }
+
+    @Test func jsonRoundTrips() throws {
+        let json = try compareOutput([compareFixture("bare-metal.json"), compareFixture("vm.json"), "--format", "json"])
+        let back = try JSONDecoder().decode(Comparison.self, from: Data(json.utf8))
+        #expect(back.rows.count == 4)
+        #expect(back.rows[0].verdict == .overhead)
+        #expect(json.contains("\"verdict\" : \"no-change\""))
+        #expect(json.contains("\"verdict\" : \"insufficient-data\""))
+    }
+
+    @Test func badInputIsAnErrorWithExitStatusOne() throws {
+        for name in ["truncated.json", "version9.json", "nan.json", "empty-samples.json", "wrong-type.json", "not-json.json"] {
+            do {
+                _ = try compareOutput([compareFixture("bare-metal.json"), compareFixture("bad/\(name)")])
+                Issue.record("\(name) accepted")
+            } catch {
+                #expect("\(error)".contains("bad/\(name): "))
+                #expect(OverheadBench.exitCode(for: error) == .failure)
+            }
+        }
+        do {
+            _ = try compareOutput([compareFixture("vm.json")])
+            Issue.record("one label accepted")
+        } catch {
+            #expect("\(error)".contains("compare needs at least two labels"))
+            #expect(OverheadBench.exitCode(for: error) == .failure)
+        }
+    }
+
+    @Test func strictRefusesDifferentEnvironments() throws {
+        do {
+            _ = try compareOutput([compareFixture("bare-metal.json"), compareFixture("vm.json"), "--strict"])
+            Issue.record("--strict accepted a clocksource difference")
+        } catch {
+            #expect("\(error)".contains("refusing to compare (--strict)"))
+            #expect("\(error)".contains("clocksource: tsc (bare-metal); kvm-clock (vm)"))
+            #expect(OverheadBench.exitCode(for: error) == .failure)
+        }
+    }
+
+    @Test func optionErrorsExitOne() throws {
+        for args in [["--alpha", "2"], ["--resamples", "5"], ["--noise-cv=-1"]] {
+            do {
+                _ = try OverheadBench.parseAsRoot(["compare", compareFixture("vm.json")] + args)
+                Issue.record("\(args) accepted")
+            } catch {
+                #expect(OverheadBench.exitCode(for: error) == .failure)
+            }
+        }
+    }
+
+    @Test func diffExitStatuses() throws {
+        let (text, outcome) = try diffOutput([compareFixture("bare-metal.json"), compareFixture("vm.json")])
+        #expect(outcome == .regressed && outcome.exitCode == 2)
+        #expect(text.contains("regression: sys.null +9.7%"))
+        #expect(text.hasSuffix("2 regressions beyond 5% (exit 2).\n"))
+        #expect(try diffOutput([compareFixture("vm.json"), compareFixture("bare-metal.json")]).1 == .improvedOnly)
+        #expect(try diffOutput([compareFixture("vm.json"), compareFixture("vm.json")]).1 == .unchanged)
+        #expect(try diffOutput([compareFixture("bare-metal.json"), compareFixture("vm.json"), "--threshold", "50"]).1 == .unchanged)
+
+        var command = try OverheadBench.parseAsRoot(["diff", compareFixture("bare-metal.json"), compareFixture("vm.json"), "--format", "csv"])
+        do {
+            try command.run()
+            Issue.record("a regression exited 0")
+        } catch {
+            #expect(OverheadBench.exitCode(for: error).rawValue == 2)
+        }
+        do {
+            _ = try diffOutput([compareFixture("bare-metal.json"), compareFixture("bad/truncated.json")])
+            Issue.record("truncated input accepted")
+        } catch {
+            #expect(OverheadBench.exitCode(for: error) == .failure)
+        }
+    }
+
+    @Test func exportMatchesGolden() throws {
+        let csv = try exportOutput([compareFixture("bare-metal.json"), compareFixture("vm.json")])
+        #expect(csv == (try golden("export.csv")))
+        let lines = csv.split(separator: "\n")
+        // 5 results in each set × 9 statistics, plus the header.
+        #expect(lines.count == 1 + 2 * 5 * 9)
+        #expect(lines[0] == "set_id,label,host,started_at,benchmark,params,metric,unit,better,statistic,value")
+        #expect(lines[1] == "00000000-0000-4000-8000-0000000000b1,bare-metal,bm-1,2026-11-28T12:00:00.000Z,sys.null,,latency,ns,lower,n,7")
+
+        let samples = try exportOutput([compareFixture("vm.json"), "--samples"]).split(separator: "\n")
+        #expect(samples.count == 1 + 7 + 6 + 5 + 4 + 5)
+        #expect(samples[0] == "set_id,label,host,started_at,benchmark,params,metric,unit,better,sample,value")
+        #expect(samples[8] == "00000000-0000-4000-8000-0000000000c1,vm,vm-1,2026-11-28T12:00:00.000Z,mem.bw.triad,threads=2,bandwidth,MB/s,higher,0,9000")
+        #expect(samples.last == "00000000-0000-4000-8000-0000000000c1,vm,vm-1,2026-11-28T12:00:00.000Z,net.tcp_rr,\"peer=a,b\",latency,us,lower,4,34")
+        #expect(throws: (any Error).self) { try exportOutput([compareFixture("bad/nan.json")]) }
+    }
+}
