@@ -16,7 +16,7 @@ let package = Package(
     ],
     targets: [
         // Small C: intrinsics (rdtsc, cpuid), raw syscalls, CPU_SET macros, signal flag.
-        .target(name: "COverhead"),
+        .target(name: "COverhead", linkerSettings: [.linkedLibrary("pfm")]),
         // libnuma through its pkg-config file (libnuma-dev).
         .systemLibrary(name: "CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
         .target(name: "OverheadSystem", dependencies: ["COverhead", "CNuma"]),

@@ -159,7 +159,7 @@ struct MemoryPageFault: Benchmark {
         var warnings: [String] = []
         if huge {
             // Probe once: does the kernel hand out huge pages to a fresh MADV_HUGEPAGE mapping?
-            let probe = try PageFaults.touchFresh(pages: 2, huge: true, clock: MonotonicRawClock())
+            let probe = try PageFaults.touchFresh(pages: 2, huge: true, clock: MonotonicRawClock(), verify: true)
             if let backed = probe.hugeBytes, backed < 2 * page {
                 warnings.append("the kernel did not back a fresh mapping with 2 MiB pages (THP mode \(context.environment.transparentHugePages ?? "absent")); these are 4 KiB faults")
             }

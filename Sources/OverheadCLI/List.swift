@@ -1,6 +1,7 @@
 import ArgumentParser
 import OverheadBenchmarks
 import OverheadEngine
+import OverheadSystem
 
 extension OverheadBench {
     /// `overhead-bench list`: every benchmark id with its description, params and unit.
@@ -8,8 +9,19 @@ extension OverheadBench {
         static let configuration = CommandConfiguration(
             abstract: "List the benchmark ids with a one-line description, their params and unit.")
 
+        @Flag(help: "List the performance events libpfm4 offers for the PMUs present (names for run --events).")
+        var events = false
+
         func run() throws {
-            Terminal.out(renderList(Catalog.registry))
+            guard events else {
+                Terminal.out(renderList(Catalog.registry))
+                return
+            }
+            guard let text = PerfEvent.listAvailable() else {
+                throw CLIError("libpfm4 could not initialize; no event list is available")
+            }
+            Terminal.out("# pmu::event<TAB>description — the run defaults are: " + defaultCounterEvents.map { "\($0.name) (\($0.spec))" }.joined(separator: ", "))
+            Terminal.out(text, terminator: "")
         }
     }
 }

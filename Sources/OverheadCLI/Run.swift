@@ -45,6 +45,12 @@ extension OverheadBench {
         @Option(help: "CPU that single-threaded benchmarks are pinned to (default: the last CPU this process may use).")
         var cpu: Int?
 
+        @Option(help: "Comma-separated performance events (libpfm4 names; see `list --events`) instead of the defaults: cycles, instructions, LLC and dTLB load misses, branch misses, context-switches, cpu-migrations, page-faults, task-clock.")
+        var events: String?
+
+        @Flag(help: "Read no performance counters.")
+        var noCounters = false
+
         var patterns: [String] {
             only.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
@@ -56,6 +62,8 @@ extension OverheadBench {
                 }
             }
             if let output, output.isEmpty { throw ValidationError("--output needs a path, or '-' for stdout") }
+            if noCounters && events != nil { throw ValidationError("--events and --no-counters contradict each other; pass one") }
+            if let events, events.split(separator: ",").isEmpty { throw ValidationError("--events needs at least one event name") }
             if let cpu, !Affinity.allowedCPUs().contains(cpu) {
                 throw ValidationError("--cpu \(cpu) is not one of the CPUs this process may use: \(Affinity.allowedCPUs().map(String.init).joined(separator: ","))")
             }
@@ -77,11 +85,19 @@ extension OverheadBench {
             let runSeed = seed ?? UInt64.random(in: 1...UInt64.max)
             let clock = MonotonicRawClock()
             let resolution = measuredResolutionNs(of: clock)
+            var runWarnings: [String] = []
+            var counterSource: PerfCounterSource?
+            if !noCounters {
+                let requested = events.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+                let setup = prepareCounters(requested: requested)
+                counterSource = setup.source
+                runWarnings += setup.warnings
+            }
             let engine = Engine(
                 settings: EngineSettings(
                     rounds: settings.rounds, samplesPerRound: settings.samplesPerRound,
                     warmupBatches: settings.warmupBatches, minSampleMs: settings.minSampleMs, seed: runSeed),
-                clock: clock, clockResolutionNs: resolution)
+                clock: clock, clockResolutionNs: resolution, counters: counterSource)
             let context = RunContext(allowedCPUs: allowed, measurementCPU: measurementCPU, quick: quick, environment: environment, tscGHz: environment.tsc?.ghz)
 
             let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal)
@@ -99,7 +115,7 @@ extension OverheadBench {
                     name: spec.name, source: workloadPath, quick: quick, seed: runSeed, rounds: settings.rounds,
                     samplesPerRound: settings.samplesPerRound, warmupBatches: settings.warmupBatches,
                     minSampleMs: settings.minSampleMs, only: patterns, clockResolutionNs: resolution),
-                results: outcome.results, skipped: outcome.skipped, warnings: outcome.warnings,
+                results: outcome.results, skipped: outcome.skipped, warnings: runWarnings + outcome.warnings,
                 interrupted: outcome.interrupted)
             let data = try set.encoded()
             let summary = renderRunSummary(set)

@@ -3,8 +3,8 @@ import Glibc
 
 /// Where the CLI writes: stdout for results, stderr for progress and diagnostics.
 enum Terminal {
-    static func out(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    static func out(_ text: String, terminator: String = "\n") {
+        FileHandle.standardOutput.write(Data((text + terminator).utf8))
     }
 
     static func err(_ text: String) {

@@ -1,6 +1,7 @@
 import Foundation
 import OverheadModel
 import OverheadSystem
+import Synchronization
 
 /// How many samples, how long each, in which order.
 public struct EngineSettings: Sendable, Equatable {
@@ -88,12 +89,15 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
     public var clock: Clock
     public var clockResolutionNs: Double
     public var root: SystemRoot
+    /// Performance counters read around each case's samples; nil counts nothing.
+    public var counters: (any CounterSource)?
 
-    public init(settings: EngineSettings, clock: Clock, clockResolutionNs: Double, root: SystemRoot = .live) {
+    public init(settings: EngineSettings, clock: Clock, clockResolutionNs: Double, root: SystemRoot = .live, counters: (any CounterSource)? = nil) {
         self.settings = settings
         self.clock = clock
         self.clockResolutionNs = clockResolutionNs
         self.root = root
+        self.counters = counters
     }
 
     /// Mutable per-case state across rounds.
@@ -112,6 +116,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         var subtractionFailed = false
         var details: [String: String] = [:]
         var derive: (@Sendable (Double) -> [String: Double])?
+        var counterTotals = CounterTotals()
     }
 
     /// Runs every case for `settings.rounds` rounds in seeded interleaved order. `shouldStop` is
@@ -168,19 +173,33 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
             }
             if summary.n < 5 { warnings.append("only \(summary.n) samples: too few for a confident comparison") }
             var derived = state.derive?(summary.median) ?? [:]
+            let perOp = state.counterTotals.perOp
+            if let cycles = perOp["cycles"], let instructions = perOp["instructions"], cycles > 0 {
+                derived["ipc"] = instructions / cycles
+            }
+            var details = state.details
+            if !perOp.isEmpty, let counters {
+                details["counters"] = "per op; " + counters.description
+                if state.counterTotals.maxScale > 1.0001 {
+                    details["counterMultiplexScale"] = String(format: "%.2f", state.counterTotals.maxScale)
+                }
+            }
+            for name in state.counterTotals.unscheduled.sorted() {
+                warnings.append("counter \(name) was multiplexed out (never ran); it is left out rather than reported as 0")
+            }
             if info.unit == "ns", let ghz = context.tscGHz {
                 // Cycles at the TSC rate: the figure papers quote (CPUID ≈ 1,000+ cycles under KVM).
                 derived["cyclesPerOp"] = summary.median * ghz
             }
             results.append(BenchmarkResult(
                 benchmark: info.id, params: c.params, metric: info.metric, unit: info.unit, better: info.better,
-                samples: state.samples, summary: summary, counters: nil, warnings: unique(warnings),
+                samples: state.samples, summary: summary, counters: perOp.isEmpty ? nil : perOp, warnings: unique(warnings),
                 iterationsPerSample: state.iterations ?? 0, overheadNsPerOp: state.overheadNsPerOp, cpus: state.cpus,
                 conditions: RunConditions(
                     measuredSeconds: state.measuredSeconds, stealPercent: stealPercent,
                     involuntaryContextSwitches: state.usage.involuntaryContextSwitches,
                     voluntaryContextSwitches: state.usage.voluntaryContextSwitches),
-                details: state.details.isEmpty ? nil : state.details, derived: derived.isEmpty ? nil : derived))
+                details: details.isEmpty ? nil : details, derived: derived.isEmpty ? nil : derived))
         }
         var warnings: [String] = []
         if interrupted { warnings.append("the run was interrupted; the result set holds the samples taken before it stopped") }
@@ -235,6 +254,19 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         if let setup = prepared.threadSetup {
             if let pool { pool.run({ _, thread in setup(thread) }, iterations: 0) } else { setup(0) }
         }
+        // One counter set per measuring thread, opened on that thread.
+        var threadCounters: [any ThreadCounters] = []
+        if let source = counters {
+            if let pool {
+                let opened = Mutex<[any ThreadCounters]>([])
+                pool.run({ _, _ in
+                    if let c = source.openForCurrentThread() { opened.withLock { $0.append(c) } }
+                }, iterations: 0)
+                threadCounters = opened.withLock { $0 }
+            } else if let c = source.openForCurrentThread() {
+                threadCounters = [c]
+            }
+        }
         let kernel = prepared.kernel
         let batch: (Int) -> Void = { n in if let pool { pool.run(kernel, iterations: n) } else { kernel(n, 0) } }
         let selfTimed = prepared.selfTimedKernel
@@ -266,8 +298,13 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
             if shouldStop() { break }
             _ = measure(iterations)
         }
+        // Counters run around the samples only: started before the first batch's clock read and
+        // stopped after the last one's, never toggled inside a timed batch.
+        for c in threadCounters { c.start() }
+        var taken = 0
         for _ in 0..<settings.samplesPerRound {
             if shouldStop() { break }
+            taken += 1
             let elapsed = Double(measure(iterations))
             let raw = elapsed / Double(iterations)
             let nsPerOp: Double
@@ -278,6 +315,13 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
                 nsPerOp = max(raw, Double.leastNonzeroMagnitude)
             }
             state.samples.append(prepared.conversion.value(nsPerOp: nsPerOp, threads: threads))
+        }
+
+        for c in threadCounters { c.stop() }
+        if !threadCounters.isEmpty && taken > 0 {
+            let readings = threadCounters.flatMap { $0.read() }
+            // An op is one iteration on one thread: totals over all threads divide by all their ops.
+            state.counterTotals.add(readings, ops: Double(iterations * taken * max(1, threadCounters.count)))
         }
 
         let wall = Double(clock.now() &- wallStart) / 1e9
