@@ -12,9 +12,13 @@ extension OverheadBench {
         @Flag(help: "List the performance events libpfm4 offers for the PMUs present (names for run --events).")
         var events = false
 
+        @Flag(help: "Print the benchmarks as a Markdown table.")
+        var markdown = false
+
         func run() throws {
             guard events else {
-                Terminal.out(renderList(Catalog.registry))
+                let cpus = max(1, Affinity.allowedCPUs().count)
+                Terminal.out(markdown ? renderListMarkdown(Catalog.registry) : renderList(Catalog.registry, cpus: cpus))
                 return
             }
             guard let text = PerfEvent.listAvailable() else {
@@ -26,8 +30,8 @@ extension OverheadBench {
     }
 }
 
-/// The text of `list`.
-func renderList(_ registry: BenchmarkRegistry) -> String {
+/// The text of `list`; defaults shown as they expand on a machine with `cpus` CPUs.
+func renderList(_ registry: BenchmarkRegistry, cpus: Int = 1) -> String {
     var lines: [String] = []
     for b in registry.benchmarks {
         let info = b.info
@@ -35,8 +39,20 @@ func renderList(_ registry: BenchmarkRegistry) -> String {
         lines.append("    \(info.summary)")
         lines.append("    reveals: \(info.reveals)")
         for p in info.params {
-            lines.append("    param \(p.name): \(p.summary); values: \(p.values.hint); default: \(p.defaults.joined(separator: ", "))")
+            lines.append("    param \(p.name): \(p.summary); values: \(p.values.hint); default here: \(p.defaults(cpus: cpus).joined(separator: ", "))")
         }
+    }
+    return lines.joined(separator: "\n")
+}
+
+/// `list --markdown`: one table row per benchmark (the README's benchmark table).
+func renderListMarkdown(_ registry: BenchmarkRegistry) -> String {
+    var lines = ["| id | unit | better | params | measures | reveals |", "|---|---|---|---|---|---|"]
+    func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
+    for b in registry.benchmarks {
+        let i = b.info
+        let params = i.params.map { "`\($0.name)`" }.joined(separator: ", ")
+        lines.append("| `\(i.id)` | \(i.unit) | \(i.better.rawValue) | \(params) | \(cell(i.summary)) | \(cell(i.reveals)) |")
     }
     return lines.joined(separator: "\n")
 }

@@ -92,3 +92,13 @@ func temporaryDirectory() throws -> URL {
         #expect(text.contains("skipped numa.lat cpuNode=0 memNode=1: one NUMA node"))
     }
 }
+
+@Suite struct ReadmeTests {
+    @Test func readmeBenchmarkTableMatchesTheRegistry() throws {
+        let readme = try String(contentsOf: repoRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let begin = try #require(readme.range(of: "<!-- benchmarks:begin -->\n"))
+        let end = try #require(readme.range(of: "\n<!-- benchmarks:end -->"))
+        let table = String(readme[begin.upperBound..<end.lowerBound])
+        #expect(table == renderListMarkdown(Catalog.registry), "run scripts/update-readme-benchmarks")
+    }
+}
