@@ -53,7 +53,17 @@ int cob_current_cpu(void) { return sched_getcpu(); }
 // engine between batches.
 static volatile sig_atomic_t cob_seen_signal = 0;
 
-static void cob_on_signal(int sig) { cob_seen_signal = sig; }
+// First signal: record it; the engine stops after the current batch and writes what it has.
+// Second signal: the user means it — default action now (exit at once; children that set
+// PR_SET_PDEATHSIG follow).
+static void cob_on_signal(int sig) {
+    if (cob_seen_signal != 0) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    cob_seen_signal = sig;
+}
 
 int cob_install_interrupt_handlers(void) {
     struct sigaction sa;

@@ -80,8 +80,8 @@ int cob_get_affinity(int *cpus, int cap);
 /// sched_getcpu(): the CPU this thread runs on now, or -1.
 int cob_current_cpu(void);
 
-/// Installs SIGINT/SIGTERM handlers that only record the signal (SA_RESTART off so blocking
-/// calls return). Returns 0 or -errno.
+/// Installs SIGINT/SIGTERM handlers that record the first signal (SA_RESTART off so blocking
+/// calls return) and let a second one take its default action. Returns 0 or -errno.
 int cob_install_interrupt_handlers(void);
 
 /// The signal number seen by the handlers, or 0.
