@@ -143,12 +143,7 @@ private func jsonFiles(under directory: String) -> [String] {
 /// when that fails does it go through `ResultSet.decode`, whose first pass gives the precise error.
 /// Valid files, the common case, are parsed once instead of twice, and their samples without JSONDecoder.
 private func decodeQuickly(path: String) throws(ResultSetError) -> ResultSet {
-    let data: Data
-    do {
-        data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-        throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
-    }
+    let data = try ResultSet.readFile(path: path)
     if let set = decodeLiftingSamples(data),
         set.schema == ResultSet.schemaName, set.schemaVersion == ResultSet.currentSchemaVersion
     {

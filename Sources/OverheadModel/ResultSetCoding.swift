@@ -7,9 +7,12 @@ public enum ResultSetError: Error, Equatable, CustomStringConvertible {
     case notAResultSet(path: String)
     case unsupportedVersion(path: String, version: Int)
     case invalid(path: String, reason: String)
+    case tooLarge(path: String, bytes: UInt64)
 
     public var description: String {
         switch self {
+        case .tooLarge(let path, let bytes):
+            return "\(path): \(bytes >> 20) MiB is far larger than any result set (limit \(ResultSet.maximumFileBytes >> 20) MiB); not reading it"
         case .unreadable(let path, let reason):
             return "\(path): cannot read: \(reason)"
         case .notJSON(let path, let reason):
@@ -60,20 +63,44 @@ extension ResultSet {
         return set
     }
 
-    /// Reads and decodes a result set file.
-    public static func load(path: String) throws(ResultSetError) -> ResultSet {
-        let data: Data
+    /// The largest file read as a result set: a default run is well under 10 MiB; a file of
+    /// gigabytes is a mistake and would only exhaust memory.
+    public static let maximumFileBytes: UInt64 = 512 << 20
+
+    /// Reads a result set file's bytes, refusing directories and absurd sizes with a clear error.
+    public static func readFile(path: String) throws(ResultSetError) -> Data {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .unreadable(path: path, reason: "no such file")
+        }
+        if isDirectory.boolValue { throw .unreadable(path: path, reason: "is a directory, not a result set file") }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber,
+            size.uint64Value > maximumFileBytes
+        {
+            throw .tooLarge(path: path, bytes: size.uint64Value)
+        }
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
             throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
         }
-        return try decode(data, source: path)
     }
 
-    /// Checks what the JSON types alone cannot: finite samples, a summary that matches them.
+    /// Reads and decodes a result set file.
+    public static func load(path: String) throws(ResultSetError) -> ResultSet {
+        try decode(try readFile(path: path), source: path)
+    }
+
+    /// Checks what the JSON types alone cannot: finite samples, a summary that matches them, no
+    /// benchmark × params twice.
     public func validate(source: String) throws(ResultSetError) {
+        var seen: [String: Int] = [:]
         for (i, r) in results.enumerated() {
+            let key = r.benchmark + "{" + r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "}"
+            if let first = seen[key] {
+                throw .invalid(path: source, reason: "results[\(i)] repeats results[\(first)] (\(key)); a result set holds each benchmark × params once")
+            }
+            seen[key] = i
             let name = "results[\(i)] (\(r.benchmark))"
             guard !r.samples.isEmpty else { throw .invalid(path: source, reason: "\(name) has no samples") }
             if let bad = r.samples.firstIndex(where: { !$0.isFinite }) {
