@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "OverheadModel"),
         .target(name: "OverheadEnvironment", dependencies: ["OverheadModel", "OverheadSystem"]),
         .target(name: "OverheadEngine", dependencies: ["OverheadModel", "OverheadSystem", "OverheadEnvironment", "Yams"]),
-        .target(name: "OverheadBenchmarks", dependencies: ["OverheadEngine", "OverheadModel", "OverheadSystem"]),
+        .target(name: "OverheadBenchmarks", dependencies: ["COverhead", "OverheadEngine", "OverheadModel", "OverheadSystem"]),
         .target(
             name: "OverheadCLI",
             dependencies: [
