@@ -5,5 +5,11 @@ public enum Catalog {
     public static let registry = BenchmarkRegistry([
         SyscallNull(),
         TimerClockGettime(),
+        ContextPipe(),
+        ContextFutex(),
+        ContextYield(),
+        ProcessFork(),
+        ProcessThread(),
+        ProcessExec(),
     ])
 }

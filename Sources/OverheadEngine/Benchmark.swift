@@ -130,12 +130,17 @@ public struct PreparedBenchmark: Sendable {
     public var details: [String: String]
     /// Given the median sample, extra figures for the result's `derived` (e.g. ns per op from Mop/s).
     public var derive: @Sendable (_ median: Double) -> [String: Double]
+    /// Called after a segment's samples (before `teardown`, after a passing `validate`) with the
+    /// per-op overhead the engine subtracts (nil when none): returns warnings found only by measuring
+    /// (e.g. a context-switch counter that disagrees with what the kernel claims to do).
+    public var finish: @Sendable (_ overheadNsPerOp: Double?) -> [String]
 
     public init(
         placement: Placement = .singleCPU, kernel: @escaping Kernel, overheadKernel: Kernel? = nil,
         conversion: Conversion = .nanosecondsPerOp, maxIterationsPerBatch: Int? = nil, warnings: [String] = [],
         teardown: @escaping @Sendable () -> Void = {}, validate: @escaping @Sendable () throws -> Void = {},
-        details: [String: String] = [:], derive: @escaping @Sendable (_ median: Double) -> [String: Double] = { _ in [:] }
+        details: [String: String] = [:], derive: @escaping @Sendable (_ median: Double) -> [String: Double] = { _ in [:] },
+        finish: @escaping @Sendable (_ overheadNsPerOp: Double?) -> [String] = { _ in [] }
     ) {
         self.placement = placement
         self.kernel = kernel
@@ -147,6 +152,7 @@ public struct PreparedBenchmark: Sendable {
         self.validate = validate
         self.details = details
         self.derive = derive
+        self.finish = finish
     }
 }
 
