@@ -201,7 +201,8 @@ func preparePingPong(
     cpus: PartyCPUs, what: String, peerCountsItsTurns: Bool = false, details: [String: String],
     start: (_ peerCPU: Int32) -> Result<PeerHandle, SystemError>,
     roundTrips: @escaping @Sendable (OpaquePointer, UInt64) -> Int64,
-    selfPairs: @escaping @Sendable (OpaquePointer, UInt64) -> Int64
+    selfPairs: @escaping @Sendable (OpaquePointer, UInt64) -> Int64,
+    inspect: ((OpaquePointer) -> [String: String])? = nil
 ) throws -> PreparedBenchmark {
     do {
         try Affinity.set([cpus.measuring])
@@ -224,6 +225,7 @@ func preparePingPong(
     case .success(let p): peer = p
     case .failure(let error): throw BenchmarkError.failed("\(what): cannot start the peer: \(error)")
     }
+    if let inspect, let more = peer.with({ inspect($0) }) { details.merge(more) { $1 } }
     let tally = SwitchTally()
     return PreparedBenchmark(
         placement: .own(cpus: cpus.cpus),
@@ -312,7 +314,7 @@ struct ContextPipe: Benchmark {
         return try preparePingPong(
             cpus: cpus, what: "pipe ping-pong",
             details: [
-                "method": lmbenchMethod + "; pair = write + poll + read of one byte on a private pipe",
+                "method": lmbenchMethod + "; pair = write + read of one byte on a private pipe",
                 "parties": party == "process" ? "two processes (the peer is a forked child)" : "two threads of this process",
             ],
             start: { peerCPU in
@@ -323,7 +325,15 @@ struct ContextPipe: Benchmark {
                 return .success(PeerHandle(h, stop: { cob_ctx_pipe_stop($0) }))
             },
             roundTrips: { h, n in Int64(cob_ctx_pipe_round_trips(h, n, timeout)) },
-            selfPairs: { h, n in Int64(cob_ctx_pipe_self_pairs(h, n)) })
+            selfPairs: { h, n in Int64(cob_ctx_pipe_self_pairs(h, n)) },
+            inspect: { h in
+                // Made on this (the measuring) thread, which is the one the kernel runs on.
+                [
+                    "waiting": cob_ctx_pipe_uses_deadline_timer(h) != 0
+                        ? "plain blocking read; a per-batch POSIX timer (SIGRTMIN+5) fails a batch whose peer stops answering"
+                        : "poll() with a timeout before each read (no POSIX timer here), so the round trip includes one poll"
+                ]
+            })
     }
 }
 

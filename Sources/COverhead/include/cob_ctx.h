@@ -24,11 +24,20 @@ typedef struct cob_ctx_pipe cob_ctx_pipe;
 /// dies with the forking thread (PR_SET_PDEATHSIG) and on EOF. NULL with *err = errno on failure.
 cob_ctx_pipe *cob_ctx_pipe_start(int party, int peer_cpu, int *err);
 
-/// `n` round trips: write a byte, wait (poll, `timeout_ms`) and read the echo.
+/// `n` round trips: write a byte, read the echo (plain blocking calls, as lmbench). The batch
+/// fails with -ETIMEDOUT after `timeout_ms` + 100 µs per round trip, through a per-thread POSIX
+/// timer whose signal (SIGRTMIN+5, installed only while unused) interrupts the read; where no
+/// timer can be had, each read is preceded by poll(`timeout_ms`) instead.
 int cob_ctx_pipe_round_trips(cob_ctx_pipe *p, uint64_t n, int timeout_ms);
 
-/// `n` write + poll + read pairs on the private pipe: the same calls without a switch (lmbench).
+/// Whether round trips on the calling thread use the deadline timer (1) or poll per read (0).
+int cob_ctx_pipe_uses_deadline_timer(cob_ctx_pipe *p);
+
+/// `n` write + read pairs on the private pipe: the same calls without a switch (lmbench).
 int cob_ctx_pipe_self_pairs(cob_ctx_pipe *p, uint64_t n);
+
+/// The child's pid of a process peer (tests check it is reaped), or -1 for a thread peer.
+int cob_ctx_pipe_peer_pid(const cob_ctx_pipe *p);
 
 /// Closes the pipes, kills (SIGKILL) and reaps a child or joins a thread, frees `p`. NULL is a no-op.
 void cob_ctx_pipe_stop(cob_ctx_pipe *p);
