@@ -69,6 +69,7 @@ struct cob_ctx_pipe {
     pthread_t thread;
     int thread_started;
     int peer_cpu;
+    _Atomic int peer_tid;  // the peer's kernel task id, for the counter check
 };
 
 // The echo loop of the peer: only read/write/_exit-safe calls, since a forked child runs it.
@@ -84,6 +85,7 @@ static void cob_ctx_echo(int in, int out) {
 
 static void *cob_ctx_echo_thread(void *arg) {
     cob_ctx_pipe *p = arg;
+    atomic_store(&p->peer_tid, (int)syscall(SYS_gettid));
     cob_ctx_pin(p->peer_cpu);
     cob_ctx_echo(p->to_peer[0], p->from_peer[1]);
     return NULL;
@@ -193,6 +195,7 @@ cob_ctx_pipe *cob_ctx_pipe_start(int party, int peer_cpu, int *err) {
             _exit(0);
         }
         p->pid = pid;
+        atomic_store(&p->peer_tid, (int)pid);
         // The parent keeps only its ends, so the child's death reads as EOF, never a hang.
         cob_ctx_close(&p->to_peer[0]);
         cob_ctx_close(&p->from_peer[1]);
@@ -245,6 +248,19 @@ int cob_ctx_pipe_self_pairs(cob_ctx_pipe *p, uint64_t n) {
 
 int cob_ctx_pipe_peer_pid(const cob_ctx_pipe *p) { return p->pid; }
 
+// A freshly created peer thread publishes its tid first thing; wait up to ~1 s for it.
+static int cob_ctx_await_tid(_Atomic int *tid) {
+    for (int i = 0; i < 1000; i++) {
+        int t = atomic_load(tid);
+        if (t > 0) return t;
+        struct timespec ms = {.tv_sec = 0, .tv_nsec = 1000000};
+        nanosleep(&ms, NULL);
+    }
+    return -ESRCH;
+}
+
+int cob_ctx_pipe_peer_tid(cob_ctx_pipe *p) { return cob_ctx_await_tid(&p->peer_tid); }
+
 void cob_ctx_pipe_stop(cob_ctx_pipe *p) {
     if (!p) return;
     // EOF on the peer's input ends its echo loop (thread) or its process.
@@ -274,10 +290,12 @@ struct cob_ctx_futex {
     _Atomic uint32_t spare;  // the no-switch pair waits on this one
     pthread_t thread;
     int peer_cpu;
+    _Atomic int peer_tid;
 };
 
 static void *cob_ctx_futex_peer(void *arg) {
     cob_ctx_futex *f = arg;
+    atomic_store(&f->peer_tid, (int)syscall(SYS_gettid));
     cob_ctx_pin(f->peer_cpu);
     for (;;) {
         uint32_t w;
@@ -325,6 +343,8 @@ int cob_ctx_futex_self_pairs(cob_ctx_futex *f, uint64_t n) {
     return 0;
 }
 
+int cob_ctx_futex_peer_tid(cob_ctx_futex *f) { return cob_ctx_await_tid(&f->peer_tid); }
+
 void cob_ctx_futex_stop(cob_ctx_futex *f) {
     if (!f) return;
     atomic_store(&f->word, 2);
@@ -339,10 +359,12 @@ struct cob_ctx_yield {
     _Atomic int64_t peer_yields;
     pthread_t thread;
     int cpu;
+    _Atomic int peer_tid;
 };
 
 static void *cob_ctx_yield_peer(void *arg) {
     cob_ctx_yield *y = arg;
+    atomic_store(&y->peer_tid, (int)syscall(SYS_gettid));
     cob_ctx_pin(y->cpu);
     for (;;) {
         uint32_t g;
@@ -380,6 +402,8 @@ int64_t cob_ctx_yield_run(cob_ctx_yield *y, uint64_t n) {
 void cob_ctx_yield_alone(uint64_t n) {
     for (uint64_t i = 0; i < n; i++) sched_yield();
 }
+
+int cob_ctx_yield_peer_tid(cob_ctx_yield *y) { return cob_ctx_await_tid(&y->peer_tid); }
 
 void cob_ctx_yield_stop(cob_ctx_yield *y) {
     if (!y) return;
@@ -472,15 +496,14 @@ int cob_proc_write_exit_helper(const char *path) {
 #endif
 }
 
-int cob_ctx_switch_counter_open(void) {
+int cob_ctx_switch_counter_open(int tid) {
     struct perf_event_attr attr;
     memset(&attr, 0, sizeof attr);
     attr.size = sizeof attr;
     attr.type = PERF_TYPE_SOFTWARE;
     attr.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
-    attr.inherit = 1;
     attr.exclude_hv = 1;
-    long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+    long fd = syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
     return fd >= 0 ? (int)fd : -errno;
 }
 

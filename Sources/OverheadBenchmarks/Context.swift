@@ -134,13 +134,14 @@ final class PeerHandle: Sendable {
     deinit { stop() }
 }
 
-/// The `context-switches` software counter of the calling thread and what it creates afterwards.
+/// The `context-switches` software counter of one task, open only around a check.
 final class SwitchCounter: Sendable {
     let fd: Int32
 
-    /// Opens the counter (`cob_ctx_switch_counter_open`), or returns the reason it is unavailable.
-    static func open() -> Result<SwitchCounter, SystemError> {
-        let fd = cob_ctx_switch_counter_open()
+    /// Opens the counter on `tid` (0: the calling thread) with `cob_ctx_switch_counter_open`, or
+    /// returns why it is unavailable.
+    static func open(tid: Int32) -> Result<SwitchCounter, SystemError> {
+        let fd = cob_ctx_switch_counter_open(tid)
         return fd >= 0 ? .success(SwitchCounter(fd: fd)) : .failure(SystemError(call: "perf_event_open(context-switches)", errno: -fd))
     }
 
@@ -155,15 +156,12 @@ final class SwitchCounter: Sendable {
     deinit { cob_ctx_switch_counter_close(fd) }
 }
 
-/// What one prepared switch benchmark saw: counter totals, the first error, the engine's overhead.
+/// What one prepared switch benchmark saw: the first error, the engine's overhead, the check.
 final class SwitchTally: Sendable {
     struct State {
-        var roundTrips: Int64 = 0
-        var countedRoundTrips: Int64 = 0
-        var switches: Int64 = 0
-        var peerYields: Int64 = 0
         var error: String?
         var overheadNsPerOp: Double?
+        var switchesPerRoundTrip: Double?
     }
 
     let state = Mutex(State())
@@ -172,17 +170,6 @@ final class SwitchTally: Sendable {
 
     func fail(_ message: String) {
         state.withLock { if $0.error == nil { $0.error = message } }
-    }
-
-    func add(roundTrips: Int, switches: Int64?, peerYields: Int64 = 0) {
-        state.withLock {
-            $0.roundTrips += Int64(roundTrips)
-            $0.peerYields += peerYields
-            if let switches {
-                $0.countedRoundTrips += Int64(roundTrips)
-                $0.switches += switches
-            }
-        }
     }
 }
 
@@ -195,11 +182,17 @@ func describeFailure(_ rc: Int64, what: String) -> String {
     }
 }
 
-/// A two-party switch benchmark from its C loops: pins the caller, opens the counter before the
-/// peer starts (so the peer inherits it), and wires kernel, overhead kernel, checks and teardown.
+/// Round trips of the counter check after measuring: long enough that start/stop edges stay
+/// under 1%, short (a few ms) next to the samples.
+let counterCheckRoundTrips = 400
+
+/// A two-party switch benchmark from its C loops: pins the caller, starts the peer, and wires
+/// kernel, overhead kernel, teardown and the post-measurement counter check. `roundTrips` returns
+/// ≥ 0 (the peer's own turns where `peerCountsItsTurns`, else 0) or -errno.
 func preparePingPong(
     cpus: PartyCPUs, what: String, peerCountsItsTurns: Bool = false, details: [String: String],
     start: (_ peerCPU: Int32) -> Result<PeerHandle, SystemError>,
+    peerTID: @escaping @Sendable (OpaquePointer) -> Int32,
     roundTrips: @escaping @Sendable (OpaquePointer, UInt64) -> Int64,
     selfPairs: @escaping @Sendable (OpaquePointer, UInt64) -> Int64,
     inspect: ((OpaquePointer) -> [String: String])? = nil
@@ -211,13 +204,11 @@ func preparePingPong(
     }
     var details = details
     details["cpus"] = "measuring party on CPU \(cpus.measuring), peer on CPU \(cpus.peer)"
-    let counter: SwitchCounter?
-    switch SwitchCounter.open() {
-    case .success(let c):
-        counter = c
-        details["switchCounter"] = "perf software event context-switches, inherited by the peer; expected 2 per round trip"
+    switch SwitchCounter.open(tid: 0) {
+    case .success:
+        details["switchCounter"] =
+            "checked after the samples: \(counterCheckRoundTrips) round trips with perf context-switches counters on both parties (expected 2 per round trip); not during timed batches, where an attached event adds ~10% to a switch"
     case .failure(let error):
-        counter = nil
         details["switchCounter"] = "unavailable (\(error)); the switch count was not cross-checked"
     }
     let peer: PeerHandle
@@ -232,12 +223,8 @@ func preparePingPong(
         kernel: { n, _ in
             guard !tally.failed else { return }
             let trips = SwitchArithmetic.roundTrips(forSwitches: n)
-            let before = counter?.read()
             let rc = peer.with { roundTrips($0, UInt64(trips)) } ?? -Int64(EBADF)
-            let after = counter?.read()
-            guard rc >= 0 else { return tally.fail(describeFailure(rc, what: what)) }
-            let switches = before.flatMap { b in after.map { $0 - b } }
-            tally.add(roundTrips: trips, switches: switches, peerYields: rc)
+            if rc < 0 { tally.fail(describeFailure(rc, what: what)) }
         },
         overheadKernel: { n, _ in
             guard !tally.failed else { return }
@@ -256,22 +243,35 @@ func preparePingPong(
                     d["roundTripNs"] = SwitchArithmetic.roundTripNs(switchNs: median, pairNs: pair)
                     d["pairNs"] = pair
                 }
-                if s.countedRoundTrips > 0 {
-                    d["contextSwitchesPerRoundTrip"] = Double(s.switches) / Double(s.countedRoundTrips)
-                }
+                if let perTrip = s.switchesPerRoundTrip { d["contextSwitchesPerRoundTrip"] = perTrip }
                 return d
             }
         },
         finish: { overhead in
+            var warnings: [String] = []
+            let check = peer.with { h -> (switches: Int64, peerTurns: Int64)? in
+                let tid = peerTID(h)
+                guard tid > 0, case .success(let mine) = SwitchCounter.open(tid: 0),
+                    case .success(let theirs) = SwitchCounter.open(tid: tid)
+                else { return nil }
+                let rc = roundTrips(h, UInt64(counterCheckRoundTrips))
+                guard rc >= 0, let a = mine.read(), let b = theirs.read() else { return nil }
+                return (a + b, rc)
+            }
+            let perTrip = check.flatMap { $0 }.map { Double($0.switches) / Double(counterCheckRoundTrips) }
+            if let c = check.flatMap({ $0 }) {
+                if let w = SwitchArithmetic.counterWarning(switches: c.switches, roundTrips: Int64(counterCheckRoundTrips)) {
+                    warnings.append(w)
+                }
+                if peerCountsItsTurns, c.peerTurns * 2 < Int64(counterCheckRoundTrips) {
+                    warnings.append("the peer took \(c.peerTurns) turns for \(counterCheckRoundTrips) of the measuring thread's: most calls returned without a switch")
+                }
+            }
             tally.state.withLock { s in
                 s.overheadNsPerOp = overhead
-                var warnings: [String] = []
-                if let w = SwitchArithmetic.counterWarning(switches: s.switches, roundTrips: s.countedRoundTrips) { warnings.append(w) }
-                if peerCountsItsTurns, s.peerYields * 2 < s.roundTrips {
-                    warnings.append("the peer took \(s.peerYields) turns for \(s.roundTrips) of the measuring thread's: most calls returned without a switch")
-                }
-                return warnings
+                s.switchesPerRoundTrip = perTrip
             }
+            return warnings
         })
 }
 
@@ -296,7 +296,7 @@ let lmbenchMethod =
 struct ContextPipe: Benchmark {
     let info = BenchmarkInfo(
         id: "ctx.pipe",
-        summary: "ns per context switch: one-byte token ping-pong over two pipes, minus the same write/poll/read inside one party (lmbench lat_ctx)",
+        summary: "ns per context switch: one-byte token ping-pong over two pipes, minus the same write/read inside one party (lmbench lat_ctx)",
         reveals: "same-core is a plain switch (≈ native in a VM); cross-core adds a wake-up IPI and the idle exit/entry of the target vCPU, where hypervisors add the most",
         params: [
             placementParam,
@@ -324,6 +324,7 @@ struct ContextPipe: Benchmark {
                 }
                 return .success(PeerHandle(h, stop: { cob_ctx_pipe_stop($0) }))
             },
+            peerTID: { cob_ctx_pipe_peer_tid($0) },
             roundTrips: { h, n in Int64(cob_ctx_pipe_round_trips(h, n, timeout)) },
             selfPairs: { h, n in Int64(cob_ctx_pipe_self_pairs(h, n)) },
             inspect: { h in
@@ -361,6 +362,7 @@ struct ContextFutex: Benchmark {
                 }
                 return .success(PeerHandle(h, stop: { cob_ctx_futex_stop($0) }))
             },
+            peerTID: { cob_ctx_futex_peer_tid($0) },
             roundTrips: { h, n in Int64(cob_ctx_futex_round_trips(h, n, timeout)) },
             selfPairs: { h, n in Int64(cob_ctx_futex_self_pairs(h, n)) })
     }
@@ -389,6 +391,7 @@ struct ContextYield: Benchmark {
                 }
                 return .success(PeerHandle(h, stop: { cob_ctx_yield_stop($0) }))
             },
+            peerTID: { cob_ctx_yield_peer_tid($0) },
             // Returns the peer's yields (≥ 0) so the tally can tell whether anybody was switched to.
             roundTrips: { h, n in cob_ctx_yield_run(h, n) },
             selfPairs: { _, n in

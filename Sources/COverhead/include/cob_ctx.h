@@ -39,6 +39,9 @@ int cob_ctx_pipe_self_pairs(cob_ctx_pipe *p, uint64_t n);
 /// The child's pid of a process peer (tests check it is reaped), or -1 for a thread peer.
 int cob_ctx_pipe_peer_pid(const cob_ctx_pipe *p);
 
+/// The peer's task id (the child's pid, or the thread's tid), or -errno.
+int cob_ctx_pipe_peer_tid(cob_ctx_pipe *p);
+
 /// Closes the pipes, kills (SIGKILL) and reaps a child or joins a thread, frees `p`. NULL is a no-op.
 void cob_ctx_pipe_stop(cob_ctx_pipe *p);
 
@@ -53,6 +56,9 @@ int cob_ctx_futex_round_trips(cob_ctx_futex *f, uint64_t n, int timeout_ms);
 
 /// `n` FUTEX_WAKE (no waiter) + FUTEX_WAIT (value mismatch, returns at once): the calls without a switch.
 int cob_ctx_futex_self_pairs(cob_ctx_futex *f, uint64_t n);
+
+/// The peer thread's tid, or -errno.
+int cob_ctx_futex_peer_tid(cob_ctx_futex *f);
 
 /// Stops and joins the peer, frees `f`. NULL is a no-op.
 void cob_ctx_futex_stop(cob_ctx_futex *f);
@@ -71,6 +77,9 @@ int64_t cob_ctx_yield_run(cob_ctx_yield *y, uint64_t n);
 /// `n` sched_yield calls with the peer parked: the call without a switch.
 void cob_ctx_yield_alone(uint64_t n);
 
+/// The peer thread's tid, or -errno.
+int cob_ctx_yield_peer_tid(cob_ctx_yield *y);
+
 /// Stops and joins the peer, frees `y`. NULL is a no-op.
 void cob_ctx_yield_stop(cob_ctx_yield *y);
 
@@ -88,11 +97,12 @@ int cob_proc_fork_exec(const char *path, uint64_t n);
 /// exec without a dynamic loader. -ENOSYS on other architectures.
 int cob_proc_write_exit_helper(const char *path);
 
-/// perf_event_open(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES) on the calling thread,
-/// inherited by threads and processes it creates afterwards. Returns the fd or -errno.
-int cob_ctx_switch_counter_open(void);
+/// perf_event_open(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES) on one task (`tid`; 0 =
+/// the calling thread), not inherited. Open only around a check: an event attached to a task adds
+/// ~10% to a same-core switch. Returns the fd or -errno.
+int cob_ctx_switch_counter_open(int tid);
 
-/// The counter's value (the caller and its inherited children), or -errno.
+/// The counter's value, or -errno.
 int64_t cob_ctx_switch_counter_read(int fd);
 
 /// close(fd).
