@@ -47,7 +47,10 @@ struct ProcessFork: Benchmark {
             },
             maxIterationsPerBatch: creationBatchCap,
             validate: { try error.check() },
-            details: ["method": "fork() from a pinned worker thread; the child calls only _exit(0); cost grows with the parent's mapped memory"])
+            details: [
+                "method": "fork() from a pinned worker thread; the child calls only _exit(0); cost grows with the parent's mapped memory",
+                "parentMemory": parentMemory(),
+            ])
     }
 }
 
@@ -93,7 +96,10 @@ struct ProcessExec: Benchmark {
             maxIterationsPerBatch: creationBatchCap,
             teardown: cleanup,
             validate: { try error.check() },
-            details: ["program": program, "method": "fork() from a pinned worker thread, execve with no arguments or environment, waitpid"])
+            details: [
+                "program": program, "method": "fork() from a pinned worker thread, execve with no arguments or environment, waitpid",
+                "parentMemory": parentMemory(),
+            ])
     }
 
     /// The program to exec, what to say about it, and how to remove it: the static helper written
@@ -117,4 +123,13 @@ struct ProcessExec: Benchmark {
         }
         return ("/bin/true", "/bin/true (dynamically linked, so ld.so and libc loading are included): \(reason)", {})
     }
+}
+
+/// The forking process's resident set and page-table size from `/proc/self/status`: fork copies
+/// the page tables, so a bigger parent forks slower (overhead-bench is bigger than a C loop).
+func parentMemory() -> String {
+    let text = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let fields = text.split(separator: "\n").filter { $0.hasPrefix("VmRSS:") || $0.hasPrefix("VmPTE:") }
+    guard !fields.isEmpty else { return "unknown (no /proc/self/status)" }
+    return fields.map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }.joined(separator: ", ")
 }
