@@ -1,5 +1,6 @@
 import COverhead
 import Glibc
+import Synchronization
 import Testing
 @testable import OverheadBenchmarks
 @testable import OverheadEngine
@@ -93,6 +94,45 @@ import Testing
         let bound = expectedSwitch + 6_000 / n + 1e-9
         #expect(r.samples.allSatisfy { $0 >= expectedSwitch - 1e-9 && $0 <= bound })
         #expect(SwitchArithmetic.roundTripNs(switchNs: r.summary.median, pairNs: 1_000) >= 12_000)
+    }
+}
+
+/// A benchmark whose `finish` hook records the overhead it is handed and returns one warning.
+final class Seen: Sendable {
+    let values = Mutex<[Double?]>([])
+}
+
+struct FinishingBenchmark: Benchmark {
+    let clock: FakeClock
+    let seen: Seen
+    var info: BenchmarkInfo {
+        BenchmarkInfo(id: "fake.finish", summary: "", reveals: "", params: [], metric: "latency", unit: "ns", better: .lower)
+    }
+
+    func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
+        let clock = self.clock
+        return PreparedBenchmark(
+            kernel: { n, _ in clock.advance(UInt64(n) * 50) }, overheadKernel: { n, _ in clock.advance(UInt64(n) * 5) },
+            finish: { [seen] overhead in
+                seen.values.withLock { $0.append(overhead) }
+                return ["counter disagrees"]
+            })
+    }
+}
+
+@Suite struct EngineFinishHookTests {
+    @Test func finishGetsTheSubtractedOverheadAndItsWarningsReachTheResult() throws {
+        let clock = FakeClock()
+        let bench = FinishingBenchmark(clock: clock, seen: Seen())
+        let engine = Engine(
+            settings: EngineSettings(rounds: 2, samplesPerRound: 1, warmupBatches: 0, minSampleMs: 1, seed: 5), clock: clock,
+            clockResolutionNs: 1)
+        let outcome = engine.run(cases: [BenchmarkCase(benchmark: bench, params: [:])], context: testContext())
+        let r = try #require(outcome.results.first)
+        #expect(r.warnings.contains("counter disagrees"))
+        #expect(r.samples == [45, 45])
+        // Once per segment (round), each time with the overhead the engine subtracted.
+        #expect(bench.seen.values.withLock { $0 } == [5, 5])
     }
 }
 
