@@ -23,9 +23,9 @@ let package = Package(
         .target(name: "OverheadModel"),
         .target(name: "OverheadEnvironment", dependencies: ["OverheadModel", "OverheadSystem"]),
         .target(name: "OverheadEngine", dependencies: ["OverheadModel", "OverheadSystem", "OverheadEnvironment", "Yams"]),
-        .target(name: "OverheadBenchmarks", dependencies: ["OverheadEngine", "OverheadModel", "OverheadSystem"]),
         // Pure comparison and export (statistics, renderers); its only I/O is the result-set loader.
         .target(name: "OverheadCompare", dependencies: ["OverheadModel"]),
+        .target(name: "OverheadBenchmarks", dependencies: ["COverhead", "OverheadEngine", "OverheadModel", "OverheadSystem"]),
         .target(
             name: "OverheadCLI",
             dependencies: [

@@ -16,5 +16,11 @@ public enum Catalog {
         MemoryBandwidth(kernel: .triad),
         MemoryLatency(),
         MemoryPageFault(),
+        ContextPipe(),
+        ContextFutex(),
+        ContextYield(),
+        ProcessFork(),
+        ProcessThread(),
+        ProcessExec(),
     ])
 }

@@ -151,12 +151,17 @@ public struct PreparedBenchmark: Sendable {
     /// measurement (mapping memory before first-touch faults, ...): runs `iterations` ops and
     /// returns the ns spent on them. Used instead of timing `kernel` when present (one thread).
     public var selfTimedKernel: (@Sendable (_ iterations: Int) -> UInt64)?
+    /// Called after a segment's samples (before `teardown`, after a passing `validate`) with the
+    /// per-op overhead the engine subtracts (nil when none): returns warnings found only by measuring
+    /// (e.g. a context-switch counter that disagrees with what the kernel claims to do).
+    public var finish: @Sendable (_ overheadNsPerOp: Double?) -> [String]
 
     public init(
         placement: Placement = .singleCPU, kernel: @escaping Kernel, overheadKernel: Kernel? = nil,
         conversion: Conversion = .nanosecondsPerOp, maxIterationsPerBatch: Int? = nil, warnings: [String] = [],
         teardown: @escaping @Sendable () -> Void = {}, validate: @escaping @Sendable () throws -> Void = {},
-        details: [String: String] = [:], derive: @escaping @Sendable (_ median: Double) -> [String: Double] = { _ in [:] }
+        details: [String: String] = [:], derive: @escaping @Sendable (_ median: Double) -> [String: Double] = { _ in [:] },
+        finish: @escaping @Sendable (_ overheadNsPerOp: Double?) -> [String] = { _ in [] }
     ) {
         self.placement = placement
         self.kernel = kernel
@@ -170,6 +175,7 @@ public struct PreparedBenchmark: Sendable {
         self.derive = derive
         self.threadSetup = nil
         self.selfTimedKernel = nil
+        self.finish = finish
     }
 }
 

@@ -336,6 +336,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
 
         do {
             try prepared.validate()
+            state.warnings.append(contentsOf: prepared.finish(state.overheadNsPerOp))
         } catch {
             state.samples.removeAll()
             state.skipReason = "failed validation: \(error)"

@@ -1,0 +1,404 @@
+import COverhead
+import Glibc
+import OverheadEngine
+import OverheadSystem
+import Synchronization
+
+// MARK: - Placement (pure)
+
+/// Where the two parties of a ping-pong run.
+public enum PartyPlacement: String, CaseIterable, Sendable {
+    /// Both parties pinned to the measurement CPU: every hand-over is a switch on that CPU.
+    case sameCore = "same-core"
+    /// The parties pinned to two CPUs: every hand-over is a cross-CPU wake-up (an IPI in a VM).
+    case crossCore = "cross-core"
+}
+
+/// The CPUs the measuring party and its peer are pinned to.
+public struct PartyCPUs: Sendable, Equatable {
+    public var measuring: Int
+    public var peer: Int
+
+    public init(measuring: Int, peer: Int) {
+        self.measuring = measuring
+        self.peer = peer
+    }
+
+    /// The distinct CPUs used, measuring CPU first (what the result's `cpus` records).
+    public var cpus: [Int] { measuring == peer ? [measuring] : [measuring, peer] }
+}
+
+/// Picks the CPUs for a two-party benchmark: the measuring party on `measurementCPU` (or the last
+/// allowed CPU when that one is not allowed); same-core puts the peer there too, cross-core on the
+/// first other allowed CPU. Throws `BenchmarkError.unsupported` when the placement cannot be had
+/// (cross-core with one allowed CPU), so the case is skipped with the reason.
+public func selectPartyCPUs(
+    _ placement: PartyPlacement, allowedCPUs: [Int], measurementCPU: Int
+) throws(BenchmarkError) -> PartyCPUs {
+    guard let fallback = allowedCPUs.last else {
+        throw BenchmarkError.unsupported("this process may not run on any CPU (empty affinity mask)")
+    }
+    let measuring = allowedCPUs.contains(measurementCPU) ? measurementCPU : fallback
+    switch placement {
+    case .sameCore:
+        return PartyCPUs(measuring: measuring, peer: measuring)
+    case .crossCore:
+        guard let other = allowedCPUs.first(where: { $0 != measuring }) else {
+            throw BenchmarkError.unsupported(
+                "cross-core needs two CPUs; this process may use only CPU \(measuring) (same-core still runs)")
+        }
+        return PartyCPUs(measuring: measuring, peer: other)
+    }
+}
+
+// MARK: - lmbench arithmetic (pure)
+
+/// The arithmetic of a ping-pong measured the lmbench lat_ctx way: a round trip is two switches,
+/// each preceded by the same write/read (or wake/wait) pair that is also timed inside one party
+/// where no switch happens, so round trip = 2 × (switch + pair).
+public enum SwitchArithmetic {
+    /// Round trips a kernel runs for `switches` operations (two switches each, rounded up: an odd
+    /// batch is half a round trip long, under 0.3% at calibrated batch sizes of a few hundred).
+    public static func roundTrips(forSwitches switches: Int) -> Int {
+        max(1, (switches + 1) / 2)
+    }
+
+    /// ns per switch from a raw round trip and the in-party pair; nil when the pair is not below
+    /// half the round trip (nothing measurable is left).
+    public static func switchNs(roundTripNs: Double, pairNs: Double) -> Double? {
+        let net = roundTripNs / 2 - pairNs
+        return net > 0 ? net : nil
+    }
+
+    /// The raw round trip back from a per-switch figure and the pair that was subtracted.
+    public static func roundTripNs(switchNs: Double, pairNs: Double) -> Double {
+        2 * (switchNs + pairNs)
+    }
+
+    /// Switches per round trip the `context-switches` counter must show at least: each party
+    /// sleeps once per round trip (2.0), less a margin for counter start/stop edges.
+    public static let minimumSwitchesPerRoundTrip = 1.9
+
+    /// Above this, other tasks preempted the parties often enough to be part of the figure.
+    public static let maximumSwitchesPerRoundTrip = 2.5
+
+    /// A warning when `switches` over `roundTrips` says the benchmark did not measure what it
+    /// claims (too few: parties did not sleep; too many: others ran in between), else nil.
+    public static func counterWarning(switches: Int64, roundTrips: Int64) -> String? {
+        guard roundTrips > 0 else { return nil }
+        let perTrip = Double(switches) / Double(roundTrips)
+        let figure = (perTrip * 100).rounded() / 100
+        if perTrip < minimumSwitchesPerRoundTrip {
+            return "the context-switches counter saw \(figure) switches per round trip (expected ≥ 2): the parties did not always sleep, so the figure is not a switch cost"
+        }
+        if perTrip > maximumSwitchesPerRoundTrip {
+            return "the context-switches counter saw \(figure) switches per round trip (expected 2): other tasks preempted the parties and their time is in the figure"
+        }
+        return nil
+    }
+}
+
+// MARK: - Shared plumbing
+
+/// How long the measuring party waits for its peer before the batch fails: far above any switch,
+/// short enough that a stopped peer never hangs the run.
+let peerTimeoutMs: Int32 = 5_000
+
+/// A C handle (pipe/futex/yield peer) stopped exactly once: by teardown, or by deinit when the
+/// prepared benchmark is dropped on another path. The mutex makes it Sendable; only the engine
+/// thread uses it, one call at a time.
+final class PeerHandle: Sendable {
+    // The C pointer's bit pattern (0 once stopped): an integer is Sendable, OpaquePointer is not.
+    private let handle: Mutex<UInt>
+    private let stopPeer: @Sendable (OpaquePointer) -> Void
+
+    init(_ handle: OpaquePointer, stop: @escaping @Sendable (OpaquePointer) -> Void) {
+        self.handle = Mutex(UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle))))
+        self.stopPeer = stop
+    }
+
+    /// Runs `body` on the live handle; nil after `stop`.
+    func with<R: Sendable>(_ body: (OpaquePointer) -> R) -> R? {
+        handle.withLock { bits in OpaquePointer(bitPattern: bits).map(body) }
+    }
+
+    /// Kills/joins and reaps the peer; later calls do nothing.
+    func stop() {
+        let stopPeer = self.stopPeer
+        handle.withLock { bits in
+            if let live = OpaquePointer(bitPattern: bits) { stopPeer(live) }
+            bits = 0
+        }
+    }
+
+    deinit { stop() }
+}
+
+/// The `context-switches` software counter of one task, open only around a check.
+final class SwitchCounter: Sendable {
+    let fd: Int32
+
+    /// Opens the counter on `tid` (0: the calling thread) with `cob_ctx_switch_counter_open`, or
+    /// returns why it is unavailable.
+    static func open(tid: Int32) -> Result<SwitchCounter, SystemError> {
+        let fd = cob_ctx_switch_counter_open(tid)
+        return fd >= 0 ? .success(SwitchCounter(fd: fd)) : .failure(SystemError(call: "perf_event_open(context-switches)", errno: -fd))
+    }
+
+    private init(fd: Int32) { self.fd = fd }
+
+    /// The count so far, nil on a read error.
+    func read() -> Int64? {
+        let v = cob_ctx_switch_counter_read(fd)
+        return v >= 0 ? v : nil
+    }
+
+    deinit { cob_ctx_switch_counter_close(fd) }
+}
+
+/// What one prepared switch benchmark saw: the first error, the engine's overhead, the check.
+final class SwitchTally: Sendable {
+    struct State {
+        var error: String?
+        var overheadNsPerOp: Double?
+        var switchesPerRoundTrip: Double?
+    }
+
+    let state = Mutex(State())
+
+    var failed: Bool { state.withLock { $0.error != nil } }
+
+    func fail(_ message: String) {
+        state.withLock { if $0.error == nil { $0.error = message } }
+    }
+}
+
+/// Text for a failed C call (`-errno`), naming what was waited for.
+func describeFailure(_ rc: Int64, what: String) -> String {
+    switch -rc {
+    case Int64(ETIMEDOUT): return "\(what): the peer stopped answering for \(peerTimeoutMs / 1000) s"
+    case Int64(EPIPE): return "\(what): the peer went away (EOF on its pipe)"
+    default: return SystemError(call: what, errno: Int32(truncatingIfNeeded: -rc)).description
+    }
+}
+
+/// Round trips of the counter check after measuring: long enough that start/stop edges stay
+/// under 1%, short (a few ms) next to the samples.
+let counterCheckRoundTrips = 400
+
+/// A two-party switch benchmark from its C loops: pins the caller, starts the peer, and wires
+/// kernel, overhead kernel, teardown and the post-measurement counter check. `roundTrips` returns
+/// ≥ 0 (the peer's own turns where `peerCountsItsTurns`, else 0) or -errno.
+func preparePingPong(
+    cpus: PartyCPUs, what: String, peerCountsItsTurns: Bool = false, details: [String: String],
+    start: (_ peerCPU: Int32) -> Result<PeerHandle, SystemError>,
+    peerTID: @escaping @Sendable (OpaquePointer) -> Int32,
+    roundTrips: @escaping @Sendable (OpaquePointer, UInt64) -> Int64,
+    selfPairs: @escaping @Sendable (OpaquePointer, UInt64) -> Int64,
+    inspect: ((OpaquePointer) -> [String: String])? = nil
+) throws -> PreparedBenchmark {
+    do {
+        try Affinity.set([cpus.measuring])
+    } catch {
+        throw BenchmarkError.unsupported("cannot pin to CPU \(cpus.measuring): \(error)")
+    }
+    var details = details
+    details["cpus"] = "measuring party on CPU \(cpus.measuring), peer on CPU \(cpus.peer)"
+    switch SwitchCounter.open(tid: 0) {
+    case .success:
+        details["switchCounter"] =
+            "checked after the samples: \(counterCheckRoundTrips) round trips with perf context-switches counters on both parties (expected 2 per round trip); not during timed batches, where an attached event adds ~10% to a switch"
+    case .failure(let error):
+        details["switchCounter"] = "unavailable (\(error)); the switch count was not cross-checked"
+    }
+    let peer: PeerHandle
+    switch start(Int32(cpus.peer)) {
+    case .success(let p): peer = p
+    case .failure(let error): throw BenchmarkError.failed("\(what): cannot start the peer: \(error)")
+    }
+    if let inspect, let more = peer.with({ inspect($0) }) { details.merge(more) { $1 } }
+    let tally = SwitchTally()
+    return PreparedBenchmark(
+        placement: .own(cpus: cpus.cpus),
+        kernel: { n, _ in
+            guard !tally.failed else { return }
+            let trips = SwitchArithmetic.roundTrips(forSwitches: n)
+            let rc = peer.with { roundTrips($0, UInt64(trips)) } ?? -Int64(EBADF)
+            if rc < 0 { tally.fail(describeFailure(rc, what: what)) }
+        },
+        overheadKernel: { n, _ in
+            guard !tally.failed else { return }
+            let rc = peer.with { selfPairs($0, UInt64(n)) } ?? -Int64(EBADF)
+            if rc < 0 { tally.fail(describeFailure(rc, what: what + " (no-switch pair)")) }
+        },
+        teardown: { peer.stop() },
+        validate: {
+            if let error = tally.state.withLock({ $0.error }) { throw BenchmarkError.failed(error) }
+        },
+        details: details,
+        derive: { median in
+            tally.state.withLock { s in
+                var d: [String: Double] = [:]
+                if let pair = s.overheadNsPerOp {
+                    d["roundTripNs"] = SwitchArithmetic.roundTripNs(switchNs: median, pairNs: pair)
+                    d["pairNs"] = pair
+                }
+                if let perTrip = s.switchesPerRoundTrip { d["contextSwitchesPerRoundTrip"] = perTrip }
+                return d
+            }
+        },
+        finish: { overhead in
+            var warnings: [String] = []
+            let check = peer.with { h -> (switches: Int64, peerTurns: Int64)? in
+                let tid = peerTID(h)
+                guard tid > 0, case .success(let mine) = SwitchCounter.open(tid: 0),
+                    case .success(let theirs) = SwitchCounter.open(tid: tid)
+                else { return nil }
+                let rc = roundTrips(h, UInt64(counterCheckRoundTrips))
+                guard rc >= 0, let a = mine.read(), let b = theirs.read() else { return nil }
+                return (a + b, rc)
+            }
+            let perTrip = check.flatMap { $0 }.map { Double($0.switches) / Double(counterCheckRoundTrips) }
+            if let c = check.flatMap({ $0 }) {
+                if let w = SwitchArithmetic.counterWarning(switches: c.switches, roundTrips: Int64(counterCheckRoundTrips)) {
+                    warnings.append(w)
+                }
+                if peerCountsItsTurns, c.peerTurns * 2 < Int64(counterCheckRoundTrips) {
+                    warnings.append("the peer took \(c.peerTurns) turns for \(counterCheckRoundTrips) of the measuring thread's: most calls returned without a switch")
+                }
+            }
+            tally.state.withLock { s in
+                s.overheadNsPerOp = overhead
+                s.switchesPerRoundTrip = perTrip
+            }
+            return warnings
+        })
+}
+
+let placementParam = ParamSpec(
+    name: "placement", values: .choices(PartyPlacement.allCases.map(\.rawValue)), defaults: ["same-core", "cross-core"],
+    summary: "same-core: both parties pinned to the measurement CPU; cross-core: pinned to two CPUs")
+
+func placement(_ params: [String: String]) throws -> PartyPlacement {
+    guard let p = params["placement"].flatMap(PartyPlacement.init(rawValue:)) else {
+        throw BenchmarkError.failed("unknown placement '\(params["placement"] ?? "")'")
+    }
+    return p
+}
+
+/// Why each switch result is computed the way it is (the result's `details.method`).
+let lmbenchMethod =
+    "sample = round trip / 2 − pair, where pair is the same calls timed inside one party (no switch) and a round trip is 2 switches (lmbench lat_ctx); derived.roundTripNs = 2 × (sample + pairNs)"
+
+// MARK: - Benchmarks
+
+/// `ctx.pipe`: a one-byte token ping-pong over two pipes between two processes or two threads.
+struct ContextPipe: Benchmark {
+    let info = BenchmarkInfo(
+        id: "ctx.pipe",
+        summary: "ns per context switch: one-byte token ping-pong over two pipes, minus the same write/read inside one party (lmbench lat_ctx)",
+        reveals: "same-core is a plain switch (≈ native in a VM); cross-core adds a wake-up IPI and the idle exit/entry of the target vCPU, where hypervisors add the most",
+        params: [
+            placementParam,
+            ParamSpec(
+                name: "party", values: .choices(["process", "thread"]), defaults: ["process", "thread"],
+                summary: "process: a forked child (address-space switch); thread: a thread of this process"),
+        ],
+        metric: "latency", unit: "ns", better: .lower)
+
+    func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
+        let cpus = try selectPartyCPUs(try placement(params), allowedCPUs: context.allowedCPUs, measurementCPU: context.measurementCPU)
+        let party = params["party"] ?? "process"
+        guard party == "process" || party == "thread" else { throw BenchmarkError.failed("unknown party '\(party)'") }
+        let timeout = peerTimeoutMs
+        return try preparePingPong(
+            cpus: cpus, what: "pipe ping-pong",
+            details: [
+                "method": lmbenchMethod + "; pair = write + read of one byte on a private pipe",
+                "parties": party == "process" ? "two processes (the peer is a forked child)" : "two threads of this process",
+            ],
+            start: { peerCPU in
+                var err: Int32 = 0
+                guard let h = cob_ctx_pipe_start(party == "process" ? Int32(COB_CTX_PROCESS) : Int32(COB_CTX_THREAD), peerCPU, &err) else {
+                    return .failure(SystemError(call: "cob_ctx_pipe_start", errno: err))
+                }
+                return .success(PeerHandle(h, stop: { cob_ctx_pipe_stop($0) }))
+            },
+            peerTID: { cob_ctx_pipe_peer_tid($0) },
+            roundTrips: { h, n in Int64(cob_ctx_pipe_round_trips(h, n, timeout)) },
+            selfPairs: { h, n in Int64(cob_ctx_pipe_self_pairs(h, n)) },
+            inspect: { h in
+                // Made on this (the measuring) thread, which is the one the kernel runs on.
+                [
+                    "waiting": cob_ctx_pipe_uses_deadline_timer(h) != 0
+                        ? "plain blocking read; a per-batch POSIX timer (SIGRTMIN+5) fails a batch whose peer stops answering"
+                        : "poll() with a timeout before each read (no POSIX timer here), so the round trip includes one poll"
+                ]
+            })
+    }
+}
+
+/// `ctx.futex`: two threads handing a turn back and forth through FUTEX_WAKE / FUTEX_WAIT.
+struct ContextFutex: Benchmark {
+    let info = BenchmarkInfo(
+        id: "ctx.futex",
+        summary: "ns per context switch: two threads ping-pong through futex wake/wait, minus a wake + non-sleeping wait in one thread",
+        reveals: "the cheapest kernel switch; cross-core isolates the wake-up IPI and idle-state cost a hypervisor adds",
+        params: [placementParam], metric: "latency", unit: "ns", better: .lower)
+
+    func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
+        let cpus = try selectPartyCPUs(try placement(params), allowedCPUs: context.allowedCPUs, measurementCPU: context.measurementCPU)
+        let timeout = peerTimeoutMs
+        return try preparePingPong(
+            cpus: cpus, what: "futex ping-pong",
+            details: [
+                "method": lmbenchMethod + "; pair = FUTEX_WAKE with no waiter + FUTEX_WAIT that returns at once (value mismatch)",
+                "parties": "two threads of this process",
+            ],
+            start: { peerCPU in
+                var err: Int32 = 0
+                guard let h = cob_ctx_futex_start(peerCPU, &err) else {
+                    return .failure(SystemError(call: "cob_ctx_futex_start", errno: err))
+                }
+                return .success(PeerHandle(h, stop: { cob_ctx_futex_stop($0) }))
+            },
+            peerTID: { cob_ctx_futex_peer_tid($0) },
+            roundTrips: { h, n in Int64(cob_ctx_futex_round_trips(h, n, timeout)) },
+            selfPairs: { h, n in Int64(cob_ctx_futex_self_pairs(h, n)) })
+    }
+}
+
+/// `ctx.yield`: two threads on one CPU calling `sched_yield` in turn.
+struct ContextYield: Benchmark {
+    let info = BenchmarkInfo(
+        id: "ctx.yield",
+        summary: "ns per context switch: two threads pinned to one CPU calling sched_yield, minus a yield with nobody to switch to",
+        reveals: "a switch with no wake-up and no sleep: the scheduler's own cost, which should match bare metal",
+        params: [], metric: "latency", unit: "ns", better: .lower)
+
+    func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
+        let cpus = try selectPartyCPUs(.sameCore, allowedCPUs: context.allowedCPUs, measurementCPU: context.measurementCPU)
+        var prepared = try preparePingPong(
+            cpus: cpus, what: "sched_yield ping-pong", peerCountsItsTurns: true,
+            details: [
+                "method": lmbenchMethod + "; a round trip is one sched_yield of the measuring thread (it runs the peer's yield in between); pair = sched_yield with the peer parked",
+                "parties": "two threads of this process on one CPU",
+            ],
+            start: { cpu in
+                var err: Int32 = 0
+                guard let h = cob_ctx_yield_start(cpu, &err) else {
+                    return .failure(SystemError(call: "cob_ctx_yield_start", errno: err))
+                }
+                return .success(PeerHandle(h, stop: { cob_ctx_yield_stop($0) }))
+            },
+            peerTID: { cob_ctx_yield_peer_tid($0) },
+            // Returns the peer's yields (≥ 0) so the tally can tell whether anybody was switched to.
+            roundTrips: { h, n in cob_ctx_yield_run(h, n) },
+            selfPairs: { _, n in
+                cob_ctx_yield_alone(n)
+                return 0
+            })
+        prepared.details["peerCheck"] = "the peer counts its own yields; fewer than half the measuring thread's means the yields did not switch"
+        return prepared
+    }
+}
