@@ -84,20 +84,33 @@ func barChart(id: String, title: String, axisLabel: String, groups: [BarGroup], 
     let labelWidth = max(160, min(300, (groups.map { textWidth($0.label) }.max() ?? 0) + 12))
     let seriesWidth = showSeries ? max(60, min(140, (groups.flatMap { $0.bars.map { textWidth($0.series, size: 11) } }.max() ?? 0) + 10)) : 0
     let plotWidth = 380.0
-    let annotationWidth = max(150, min(300, (groups.flatMap { $0.bars.map { textWidth($0.annotation, size: 11) } }.max() ?? 0) + 12))
+    // Annotations may be bold: measure them wider.
+    let annotationWidth = max(150, min(320, (groups.flatMap { $0.bars.map { textWidth($0.annotation, size: 12) } }.max() ?? 0) + 16))
     let left = labelWidth + seriesWidth
     let width = left + plotWidth + annotationWidth
     let rowHeight = 18.0, groupGap = 8.0, top = 30.0
     let barCount = groups.reduce(0) { $0 + $1.bars.count }
     let plotHeight = Double(barCount) * rowHeight + Double(max(groups.count - 1, 0)) * groupGap + 6
     let legendY = top + plotHeight + 40
-    let height = legendY + 22
+    // Legend entries (swatch and words, then the whisker), wrapped to the chart's width.
+    var legendPlaces: [(x: Double, y: Double)] = []
+    var lx = 0.0, ly = legendY
+    for text in legend.map(\.text) + ["confidence interval"] {
+        let w = 18 + textWidth(text, size: 11) + 18
+        if lx > 0 && lx + w > width {
+            lx = 0
+            ly += 18
+        }
+        legendPlaces.append((lx, ly))
+        lx += w
+    }
+    let height = ly + 22
 
     // Domain: every value and whisker end, 0, and at least ±5% so noise does not look like a finding.
     var extents = groups.flatMap { $0.bars.flatMap { [$0.value, $0.low, $0.high].compactMap { $0 } } }.filter(\.isFinite)
     extents.append(contentsOf: [0, -5, 5])
     var low = extents.min() ?? -5, high = extents.max() ?? 5
-    let magnitudes = extents.map(abs).sorted()
+    let magnitudes = extents.map { abs($0) }.sorted()
     let typical = magnitudes[Int(Double(magnitudes.count - 1) * 0.8)]
     let cut = max(10, typical * 2)
     var clipped = false
@@ -152,15 +165,15 @@ func barChart(id: String, title: String, axisLabel: String, groups: [BarGroup], 
         }
         out.append("</g>")
     }
-    // Legend: swatch and words per mark class.
-    var lx = 0.0
-    for item in legend {
-        out.append("<rect class=\"bar \(item.cssClass)\" x=\"\(coord(lx))\" y=\"\(coord(legendY - 10))\" width=\"14\" height=\"10\"/>")
-        out.append("<text class=\"legend\" x=\"\(coord(lx + 18))\" y=\"\(coord(legendY))\">\(escapeHTML(item.text))</text>")
-        lx += 18 + textWidth(item.text, size: 11) + 18
+    // Legend: swatch and words per mark class, then the whisker.
+    for (item, place) in zip(legend, legendPlaces) {
+        out.append("<rect class=\"bar \(item.cssClass)\" x=\"\(coord(place.x))\" y=\"\(coord(place.y - 10))\" width=\"14\" height=\"10\"/>")
+        out.append("<text class=\"legend\" x=\"\(coord(place.x + 18))\" y=\"\(coord(place.y))\">\(escapeHTML(item.text))</text>")
     }
-    out.append("<line class=\"whisker\" x1=\"\(coord(lx))\" y1=\"\(coord(legendY - 5))\" x2=\"\(coord(lx + 20))\" y2=\"\(coord(legendY - 5))\"/>")
-    out.append("<text class=\"legend\" x=\"\(coord(lx + 24))\" y=\"\(coord(legendY))\">confidence interval</text>")
+    if let place = legendPlaces.last {
+        out.append("<line class=\"whisker\" x1=\"\(coord(place.x))\" y1=\"\(coord(place.y - 5))\" x2=\"\(coord(place.x + 14))\" y2=\"\(coord(place.y - 5))\"/>")
+        out.append("<text class=\"legend\" x=\"\(coord(place.x + 18))\" y=\"\(coord(place.y))\">confidence interval</text>")
+    }
     out.append("</svg>")
     return out.joined(separator: "\n")
 }

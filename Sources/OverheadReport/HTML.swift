@@ -114,7 +114,7 @@ func formatP(_ value: Double?) -> String {
 
 /// Bytes with a binary suffix, `16K`, `2M`, `512M`, `1.5G` (the form the workload's params use).
 func formatBytes(_ bytes: Double) -> String {
-    let units: [(Double, String)] = [(1 << 40, "T"), (1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")]
+    let units: [(Double, String)] = [(1_099_511_627_776, "T"), (1_073_741_824, "G"), (1_048_576, "M"), (1024, "K")]
     for (size, suffix) in units where bytes >= size {
         let v = bytes / size
         return (v == v.rounded() ? String(Int(v)) : String(format: "%.1f", v)) + suffix

@@ -337,11 +337,11 @@ private struct ReportBuilder {
         var desc: [String] = []
         for label in labels {
             for pages in ["4k", "2m"] {
-                let pts: [(x: Double, y: Double)] = figures.cases.compactMap { id in
+                let pts = figures.cases.compactMap { id -> (x: Double, y: Double)? in
                     guard id.benchmark == "mem.lat", let p = figures.params[id], (p["pages"] ?? "4k") == pages,
                         let bytes = p["bytes"].flatMap(parseSize), let f = figures.figures[label]?[id]
                     else { return nil }
-                    return (Double(bytes), f.median)
+                    return (x: Double(bytes), y: f.median)
                 }.sorted { $0.x < $1.x }
                 guard !pts.isEmpty else { continue }
                 let name = "\(label) · \(pages == "2m" ? "2 MiB" : "4 KiB") pages"

@@ -73,6 +73,10 @@ let hostile = "<script>alert(1)</script>\"'&"
         // Characters XML forbids become U+FFFD rather than breaking the document.
         #expect(escapeHTML("a\u{01}b\u{0B}c\td") == "a\u{FFFD}b\u{FFFD}c\td")
         #expect(escapeHTML("µs — ✓") == "µs — ✓")
+        // The well-formedness check used below does catch unbalanced markup.
+        #expect(xmlError("<svg><g></svg>") != nil)
+        #expect(xmlError("<p>a &nbsp; b</p>") != nil)
+        #expect(xmlError("<p>a &amp; <br/> b</p>") == nil)
     }
 
     @Test func pageIsWellFormedAndSelfContained() throws {
@@ -158,8 +162,8 @@ let hostile = "<script>alert(1)</script>\"'&"
         for r in comparison.rows {
             #expect(csv.contains("\(r.benchmark),"))
             let cells = [
-                r.configuration, formatFigure(r.baselineMedian), formatFigure(r.median), r.unit, formatPercent(r.overheadPct),
-                formatInterval(r.ciLowPct, r.ciHighPct), formatP(r.pValue), verdictWords(r.verdict),
+                r.configuration, OverheadReport.formatFigure(r.baselineMedian), OverheadReport.formatFigure(r.median), r.unit, OverheadReport.formatPercent(r.overheadPct),
+                OverheadReport.formatInterval(r.ciLowPct, r.ciHighPct), OverheadReport.formatP(r.pValue), verdictWords(r.verdict),
             ].map(escapeHTML)
             // The cells appear in this order within one table row.
             let rowText = html.components(separatedBy: "<tr>").first { row in
@@ -173,7 +177,7 @@ let hostile = "<script>alert(1)</script>\"'&"
             #expect(rowText != nil, "row of \(r.benchmark) \(r.paramsText) not found")
         }
         for s in comparison.categories {
-            #expect(html.contains(escapeHTML(formatInterval(s.ciLowPct, s.ciHighPct))))
+            #expect(html.contains(escapeHTML(OverheadReport.formatInterval(s.ciLowPct, s.ciHighPct))))
         }
         // The overhead chart's bars: one per row, each with its verdict's class.
         #expect(count("<rect class=\"bar v-", in: html) >= comparison.rows.count + comparison.categories.count)
@@ -218,7 +222,7 @@ let hostile = "<script>alert(1)</script>\"'&"
         #expect(html.contains("One configuration only"))
         for r in input.sets[0].set.results {
             let s = try summarize(r.samples)
-            #expect(html.contains("<td class=\"num\">\(formatFigure(s.median))</td>"), "median of \(r.benchmark)")
+            #expect(html.contains("<td class=\"num\">\(OverheadReport.formatFigure(s.median))</td>"), "median of \(r.benchmark)")
             #expect(html.contains("id=\"chart-\(category(of: r.benchmark))\""))
         }
         #expect(!html.contains("v-overhead\""))
