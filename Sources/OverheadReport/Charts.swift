@@ -91,7 +91,7 @@ func barChart(id: String, title: String, axisLabel: String, groups: [BarGroup], 
     let rowHeight = 18.0, groupGap = 8.0, top = 30.0
     let barCount = groups.reduce(0) { $0 + $1.bars.count }
     let plotHeight = Double(barCount) * rowHeight + Double(max(groups.count - 1, 0)) * groupGap + 6
-    let legendY = top + plotHeight + 40
+    let legendY = top + plotHeight + 50
     // Legend entries (swatch and words, then the whisker), wrapped to the chart's width.
     var legendPlaces: [(x: Double, y: Double)] = []
     var lx = 0.0, ly = legendY
@@ -225,12 +225,14 @@ func lineChart(
     if yMax == yMin { yMax = yMin + 1 }
     var yTicks: [Double]
     if yLog {
-        let lo = floor(log10(yMin)), hi = ceil(log10(yMax))
-        yMin = pow(10, lo)
-        yMax = pow(10, hi)
+        // A little room above and below the data; ticks at 1, 2 and 5 × 10^k inside it.
+        yMin /= 1.25
+        yMax *= 1.25
         yTicks = []
-        for e in Int(lo)...Int(hi) {
-            for m in [1.0, 2, 5] where m * pow(10, Double(e)) <= yMax { yTicks.append(m * pow(10, Double(e))) }
+        for e in Int(floor(log10(yMin)))...Int(ceil(log10(yMax))) {
+            for m in [1.0, 2, 5] where m * pow(10, Double(e)) >= yMin && m * pow(10, Double(e)) <= yMax {
+                yTicks.append(m * pow(10, Double(e)))
+            }
         }
     } else {
         yTicks = niceTicks(yMin, yMax * 1.05, count: 5)

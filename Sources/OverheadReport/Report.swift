@@ -539,7 +539,7 @@ private struct ReportBuilder {
             ("tool version", { $0.set.tool.version }),
             ("workload", { s in
                 let w = s.set.workload
-                return "\(w.name)\(w.quick ? " (quick)" : ""): \(w.rounds) rounds × \(w.samplesPerRound) samples, min \(formatFigure(w.minSampleMs)) ms"
+                return "\(w.name)\(w.quick && w.name != "quick" ? " (quick)" : ""): \(w.rounds) rounds × \(w.samplesPerRound) samples, min \(formatFigure(w.minSampleMs)) ms"
             }),
             ("detected configuration", { $0.set.environment.configuration.detected }),
             ("configuration reasons", { $0.set.environment.configuration.reasons.joined(separator: "\n") }),
@@ -561,7 +561,7 @@ private struct ReportBuilder {
                 (s.set.environment.caches ?? []).map { "L\($0.level) \($0.type) \(formatBytes(Double($0.sizeBytes)))" }
                     .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: ", ")
             }),
-            ("memory", { formatBytes(Double($0.set.environment.memoryBytes)) + "B" }),
+            ("memory", { formatBytes(Double($0.set.environment.memoryBytes)) + "iB" }),
             ("kernel", { $0.set.environment.kernel }),
             ("clocksource", { s in
                 let e = s.set.environment
@@ -583,7 +583,7 @@ private struct ReportBuilder {
             ("NUMA", { s in
                 let n = s.set.environment.numa
                 guard n.available else { return "not available" }
-                let nodes = n.nodes.map { "node \($0.id): \($0.cpus.count) CPUs, \(formatBytes(Double($0.memoryBytes)))B" }.joined(separator: "\n")
+                let nodes = n.nodes.map { "node \($0.id): \($0.cpus.count) CPUs, \(formatBytes(Double($0.memoryBytes)))iB" }.joined(separator: "\n")
                 let distances = n.distances.map { $0.map(String.init).joined(separator: " ") }.joined(separator: " / ")
                 return nodes + (distances.isEmpty ? "" : "\ndistances: \(distances)")
             }),

@@ -12,8 +12,39 @@ import FoundationXML
 
 let reportFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/report")
 
-/// Parses `text` as XML; the first error, or nil when it is well-formed.
+/// The first well-formedness problem of `text`, or nil: tags must nest and balance (checked here, since
+/// FoundationXML does not report every mismatched end tag), and XMLParser must accept it (entities,
+/// attribute quoting, characters).
 func xmlError(_ text: String) -> String? {
+    if let problem = tagBalanceError(text) { return problem }
+    return xmlParserError(text)
+}
+
+/// Checks that start and end tags nest: `<!...>` is skipped, `<x/>` is self-closed. Valid only for
+/// markup whose text and attribute values never hold a raw `<` or `>` (the report escapes them).
+func tagBalanceError(_ text: String) -> String? {
+    var stack: [String] = []
+    var rest = Substring(text)
+    while let open = rest.firstIndex(of: "<") {
+        guard let close = rest[open...].firstIndex(of: ">") else { return "unterminated tag" }
+        let tag = rest[rest.index(after: open)..<close]
+        rest = rest[rest.index(after: close)...]
+        if tag.hasPrefix("!") || tag.hasPrefix("?") { continue }
+        if tag.hasSuffix("/") { continue }
+        if tag.hasPrefix("/") {
+            let name = String(tag.dropFirst())
+            guard let top = stack.popLast() else { return "</\(name)> closes nothing" }
+            guard top == name else { return "</\(name)> closes <\(top)>" }
+        } else {
+            let name = String(tag.prefix { !$0.isWhitespace })
+            stack.append(name)
+        }
+    }
+    return stack.isEmpty ? nil : "unclosed <\(stack.last!)>"
+}
+
+/// XMLParser's verdict: the first error, or nil.
+func xmlParserError(_ text: String) -> String? {
     final class Delegate: NSObject, XMLParserDelegate {
         var error: String?
         func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
@@ -75,6 +106,8 @@ let hostile = "<script>alert(1)</script>\"'&"
         #expect(escapeHTML("µs — ✓") == "µs — ✓")
         // The well-formedness check used below does catch unbalanced markup.
         #expect(xmlError("<svg><g></svg>") != nil)
+        #expect(xmlError("<svg><g>") != nil)
+        #expect(xmlError("<p><b></p></b>") != nil)
         #expect(xmlError("<p>a &nbsp; b</p>") != nil)
         #expect(xmlError("<p>a &amp; <br/> b</p>") == nil)
     }
