@@ -3,7 +3,8 @@ import PackageDescription
 
 // Dependencies point one way:
 // overhead-bench → OverheadCLI → OverheadBenchmarks → OverheadEngine → OverheadEnvironment
-//   → OverheadModel, OverheadSystem → COverhead / CNuma; OverheadCLI → OverheadCompare → OverheadModel.
+//   → OverheadModel, OverheadSystem → COverhead / CNuma; OverheadCLI → OverheadCompare → OverheadModel;
+// OverheadCLI → OverheadReport → OverheadCompare, OverheadEngine (BenchmarkInfo only).
 let package = Package(
     name: "overhead-bench",
     platforms: [.macOS(.v13)],
@@ -26,16 +27,21 @@ let package = Package(
         // Pure comparison and export (statistics, renderers); its only I/O is the result-set loader.
         .target(name: "OverheadCompare", dependencies: ["OverheadModel"]),
         .target(name: "OverheadBenchmarks", dependencies: ["COverhead", "OverheadEngine", "OverheadModel", "OverheadSystem"]),
+        // Pure HTML rendering of a report (inline CSS and SVG); no I/O. BenchmarkInfo comes in as data.
+        .target(name: "OverheadReport", dependencies: ["OverheadCompare", "OverheadEngine", "OverheadModel"]),
         .target(
             name: "OverheadCLI",
             dependencies: [
-                "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadModel", "OverheadSystem",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadModel", "OverheadReport",
+                "OverheadSystem", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "overhead-bench", dependencies: ["OverheadCLI"]),
         .testTarget(
             name: "OverheadBenchTests",
-            dependencies: ["OverheadCLI", "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadModel", "OverheadSystem"],
+            dependencies: [
+                "OverheadCLI", "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadModel",
+                "OverheadReport", "OverheadSystem",
+            ],
             resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import OverheadBenchmarks
+import OverheadCompare
+import OverheadModel
+import OverheadReport
+import OverheadSystem
+
+extension OverheadBench {
+    /// `overhead-bench report`: one self-contained HTML page with SVG charts.
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write one self-contained HTML page (inline CSS and SVG charts) comparing result sets.",
+            discussion: """
+                Sets are grouped by label and compared as by `compare` (same statistics and defaults). With a single
+                label the page shows the figures without overheads. The file is written atomically and never
+                overwrites an existing one without --force; `--output -` writes to stdout. See docs/report.md.
+                """)
+
+        @Argument(help: "Result-set files, or directories searched recursively for *.json.")
+        var inputs: [String] = []
+
+        @Option(name: .shortAndLong, help: "Where to write the HTML page (`-` for stdout).")
+        var output: String
+
+        @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).")
+        var baseline: String?
+
+        @Flag(help: "Overwrite --output if it exists.")
+        var force = false
+
+        @Option(help: "Seed of the bootstrap; the same inputs and seed give the same intervals.")
+        var seed: UInt64 = 1
+
+        func validate() throws {
+            guard !inputs.isEmpty else { throw CLIError("report needs result-set files or directories, e.g. overhead-bench report Results/ --output report.html") }
+            guard !output.isEmpty else { throw CLIError("--output needs a path, e.g. --output report.html") }
+        }
+
+        func run() throws {
+            let html = try render(generatedAt: isoTimestamp(Date()))
+            if output == "-" {
+                FileHandle.standardOutput.write(Data(html.utf8))
+                return
+            }
+            do {
+                try AtomicFile.write(Data(html.utf8), to: output, overwrite: force)
+            } catch {
+                throw CLIError("\(error)")
+            }
+            Terminal.err("wrote \(output)")
+        }
+
+        /// The page; `generatedAt` nil leaves the time out (tests compare whole pages).
+        func render(generatedAt: String?) throws -> String {
+            let input = try loadResultSets(paths: inputs)
+            let groups = groupByLabel(input.sets)
+            var comparison: Comparison?
+            if groups.count >= 2 {
+                guard let base = baseline ?? defaultBaseline(groups) else { throw CompareError.noInput }
+                comparison = try compare(groups: groups, baseline: base, options: CompareOptions(seed: seed), notes: input.notes)
+            } else if let baseline, !groups.contains(where: { $0.name == baseline }) {
+                throw CompareError.unknownBaseline(baseline, available: groups.map(\.name))
+            }
+            return renderReport(ReportInput(
+                groups: groups, comparison: comparison, benchmarks: Catalog.registry.benchmarks.map(\.info), generatedAt: generatedAt,
+                notes: comparison == nil ? input.notes : []))
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import OverheadCompare
+import OverheadModel
+
+/// One benchmark × params as the report lists it.
+struct CaseID: Hashable {
+    var benchmark: String
+    var paramsText: String
+}
+
+/// One configuration's pooled samples of one case: what the line charts and the single-configuration
+/// tables show. Pooling and the median follow `compare` (samples of every set of the label, type-7
+/// quantiles from OverheadModel's `summarize`), so the medians are the ones `compare` prints.
+struct Figure {
+    var unit: String
+    var median: Double
+    var p5: Double
+    var p95: Double
+    var n: Int
+    var sets: Int
+    var cvPct: Double
+    /// Threads that ran it: the `threads` param, or the number of pinned CPUs for `all`.
+    var threads: Int?
+}
+
+/// Per-case figures of every configuration, cases in order of first appearance.
+struct FigureTable {
+    var cases: [CaseID] = []
+    var params: [CaseID: [String: String]] = [:]
+    var better: [CaseID: Better] = [:]
+    /// figures[configuration][case]
+    var figures: [String: [CaseID: Figure]] = [:]
+    /// Results that could not be pooled (a unit of another dimension), in words.
+    var notes: [String] = []
+
+    /// Pools each group's samples per case, converting to the first unit seen for the case.
+    init(groups: [SetGroup]) {
+        var unit: [CaseID: String] = [:]
+        for group in groups {
+            var samples: [CaseID: [Double]] = [:]
+            var sets: [CaseID: Int] = [:]
+            var threads: [CaseID: Int] = [:]
+            for loaded in group.sets {
+                for r in loaded.set.results {
+                    let id = CaseID(benchmark: r.benchmark, paramsText: OverheadCompare.paramsText(r.params))
+                    if unit[id] == nil {
+                        unit[id] = r.unit
+                        cases.append(id)
+                        params[id] = r.params
+                        better[id] = r.better
+                    }
+                    guard let factor = UnitConversion.factor(from: r.unit, to: unit[id]!) else {
+                        notes.append("\(loaded.path): \(r.benchmark) \(id.paramsText) is in \(r.unit), which cannot be converted to \(unit[id]!); left out of the charts")
+                        continue
+                    }
+                    samples[id, default: []].append(contentsOf: r.samples.map { $0 * factor })
+                    sets[id, default: 0] += 1
+                    if threads[id] == nil, let t = r.params["threads"] {
+                        threads[id] = Int(t) ?? (r.cpus.isEmpty ? nil : r.cpus.count)
+                    }
+                }
+            }
+            var perCase: [CaseID: Figure] = [:]
+            for (id, values) in samples {
+                // OverheadModel's summary: the same type-7 quantiles and CV as every other output.
+                guard let s = try? summarize(values) else { continue }
+                perCase[id] = Figure(
+                    unit: unit[id]!, median: s.median, p5: s.p5, p95: s.p95, n: s.n, sets: sets[id] ?? 0,
+                    cvPct: s.cv * 100, threads: threads[id])
+            }
+            figures[group.name] = perCase
+        }
+    }
+}
