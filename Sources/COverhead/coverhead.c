@@ -75,6 +75,8 @@ int cob_install_interrupt_handlers(void) {
     return 0;
 }
 
+void cob_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
+
 int cob_interrupt_signal(void) { return cob_seen_signal; }
 
 void cob_reset_interrupt(void) { cob_seen_signal = 0; }

@@ -197,6 +197,8 @@ func preparePingPong(
     selfPairs: @escaping @Sendable (OpaquePointer, UInt64) -> Int64,
     inspect: ((OpaquePointer) -> [String: String])? = nil
 ) throws -> PreparedBenchmark {
+    // A peer that died must surface as EPIPE on the next write, not a SIGPIPE that ends the run.
+    Interrupt.ignoreBrokenPipes()
     do {
         try Affinity.set([cpus.measuring])
     } catch {

@@ -3,9 +3,16 @@ import COverhead
 /// Ctrl-C / SIGTERM handling for long runs: the handler only records the signal; the engine polls
 /// between batches, stops, and the CLI still writes what was measured.
 public enum Interrupt {
-    /// Installs the recording handlers (`cob_install_interrupt_handlers`).
+    /// Installs the recording handlers (`cob_install_interrupt_handlers`) and ignores SIGPIPE.
     public static func install() {
+        ignoreBrokenPipes()
         _ = cob_install_interrupt_handlers()
+    }
+
+    /// Ignores SIGPIPE (`cob_ignore_sigpipe`): writes to a dead peer fail with EPIPE instead of
+    /// killing the process. Idempotent; benchmarks with peers call it in prepare.
+    public static func ignoreBrokenPipes() {
+        cob_ignore_sigpipe()
     }
 
     /// Restores the default handlers, so a second Ctrl-C during the final write still kills.

@@ -84,6 +84,10 @@ int cob_current_cpu(void);
 /// calls return) and let a second one take its default action. Returns 0 or -errno.
 int cob_install_interrupt_handlers(void);
 
+/// Ignores SIGPIPE for the process: a benchmark peer that died must turn a pipe or socket write
+/// into EPIPE (an error the benchmark reports), not kill the whole run.
+void cob_ignore_sigpipe(void);
+
 /// The signal number seen by the handlers, or 0.
 int cob_interrupt_signal(void);
 
