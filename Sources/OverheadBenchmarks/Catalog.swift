@@ -16,5 +16,7 @@ public enum Catalog {
         MemoryBandwidth(kernel: .triad),
         MemoryLatency(),
         MemoryPageFault(),
+        NUMALatency(),
+        NUMABandwidth(),
     ])
 }
