@@ -22,5 +22,7 @@ public enum Catalog {
         ProcessFork(),
         ProcessThread(),
         ProcessExec(),
+        NUMALatency(),
+        NUMABandwidth(),
     ])
 }

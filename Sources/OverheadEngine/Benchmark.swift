@@ -99,6 +99,8 @@ public enum Placement: Sendable, Equatable {
     case threads(count: Int)
     /// The benchmark places its own parties (e.g. a ping-pong across two CPUs) on these CPUs.
     case own(cpus: [Int])
+    /// One thread per listed CPU, pinned, the kernel on all at once (e.g. the CPUs of one NUMA node).
+    case threadsOn(cpus: [Int])
 }
 
 /// How elapsed time per operation becomes a sample in the result's unit.
@@ -219,4 +221,12 @@ public protocol Benchmark: Sendable {
     var info: BenchmarkInfo { get }
     /// Builds the kernel for one set of params; throws `BenchmarkError.unsupported` to skip.
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark
+    /// Figures that need other cases of this benchmark (e.g. a ratio to the local NUMA case):
+    /// given every result of this id, returns them with entries added to `derived`. Default: as is.
+    func relate(_ results: [BenchmarkResult]) -> [BenchmarkResult]
+}
+
+extension Benchmark {
+    /// Results unchanged: most benchmarks stand alone.
+    public func relate(_ results: [BenchmarkResult]) -> [BenchmarkResult] { results }
 }

@@ -201,6 +201,13 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
                     voluntaryContextSwitches: state.usage.voluntaryContextSwitches),
                 details: details.isEmpty ? nil : details, derived: derived.isEmpty ? nil : derived))
         }
+        // Cross-case figures, per benchmark id (one call with all of that id's results).
+        for id in unique(cases.map { $0.benchmark.info.id }) {
+            guard let benchmark = cases.first(where: { $0.benchmark.info.id == id })?.benchmark else { continue }
+            let indices = results.indices.filter { results[$0].benchmark == id }
+            let related = benchmark.relate(indices.map { results[$0] })
+            if related.count == indices.count { for (i, r) in zip(indices, related) { results[i] = r } }
+        }
         var warnings: [String] = []
         if interrupted { warnings.append("the run was interrupted; the result set holds the samples taken before it stopped") }
         return EngineOutcome(results: results, skipped: skipped, warnings: warnings, interrupted: interrupted)
@@ -240,6 +247,13 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         case .own(let own):
             cpus = own
             threads = 1
+        case .threadsOn(let list):
+            guard !list.isEmpty, list.allSatisfy(context.allowedCPUs.contains) else {
+                state.skipReason = "needs CPUs \(list) but this process may use \(context.allowedCPUs)"
+                return
+            }
+            cpus = list
+            threads = list.count
         }
         state.cpus = cpus
 
