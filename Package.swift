@@ -3,7 +3,7 @@ import PackageDescription
 
 // Dependencies point one way:
 // overhead-bench → OverheadCLI → OverheadBenchmarks → OverheadEngine → OverheadEnvironment
-//   → OverheadModel, OverheadSystem → COverhead / CNuma; OverheadCLI → OverheadCompare → OverheadModel.
+//   → OverheadModel, OverheadSystem → COverhead / CNuma; OverheadCLI → OverheadExplain → OverheadCompare → OverheadModel.
 let package = Package(
     name: "overhead-bench",
     platforms: [.macOS(.v13)],
@@ -26,16 +26,18 @@ let package = Package(
         .target(name: "OverheadBenchmarks", dependencies: ["OverheadEngine", "OverheadModel", "OverheadSystem"]),
         // Pure comparison and export (statistics, renderers); its only I/O is the result-set loader.
         .target(name: "OverheadCompare", dependencies: ["OverheadModel"]),
+        // Pure rules that turn a comparison into findings (cause, remedy, reference).
+        .target(name: "OverheadExplain", dependencies: ["OverheadCompare", "OverheadModel"]),
         .target(
             name: "OverheadCLI",
             dependencies: [
-                "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadModel", "OverheadSystem",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadExplain", "OverheadModel",
+                "OverheadSystem", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "overhead-bench", dependencies: ["OverheadCLI"]),
         .testTarget(
             name: "OverheadBenchTests",
-            dependencies: ["OverheadCLI", "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadModel", "OverheadSystem"],
+            dependencies: ["OverheadCLI", "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadExplain", "OverheadEnvironment", "OverheadModel", "OverheadSystem"],
             resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
