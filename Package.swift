@@ -4,7 +4,8 @@ import PackageDescription
 // Dependencies point one way:
 // overhead-bench → OverheadCLI → OverheadBenchmarks → OverheadEngine → OverheadEnvironment
 //   → OverheadModel, OverheadSystem → COverhead / CNuma; OverheadCLI → OverheadCompare → OverheadModel;
-// OverheadCLI → OverheadReport → OverheadCompare, OverheadEngine (BenchmarkInfo only).
+// OverheadCLI → OverheadReport → OverheadCompare, OverheadEngine (BenchmarkInfo only);
+// OverheadCLI → OverheadExplain → OverheadCompare.
 let package = Package(
     name: "overhead-bench",
     platforms: [.macOS(.v13)],
@@ -29,18 +30,20 @@ let package = Package(
         .target(name: "OverheadBenchmarks", dependencies: ["COverhead", "OverheadEngine", "OverheadModel", "OverheadSystem"]),
         // Pure HTML rendering of a report (inline CSS and SVG); no I/O. BenchmarkInfo comes in as data.
         .target(name: "OverheadReport", dependencies: ["OverheadCompare", "OverheadEngine", "OverheadModel"]),
+        // Pure rules that turn a comparison into findings (cause, remedy, reference).
+        .target(name: "OverheadExplain", dependencies: ["OverheadCompare", "OverheadModel"]),
         .target(
             name: "OverheadCLI",
             dependencies: [
-                "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadModel", "OverheadReport",
+                "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadExplain", "OverheadModel", "OverheadReport",
                 "OverheadSystem", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "overhead-bench", dependencies: ["OverheadCLI"]),
         .testTarget(
             name: "OverheadBenchTests",
             dependencies: [
-                "OverheadCLI", "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadModel",
-                "OverheadReport", "OverheadSystem",
+                "OverheadCLI", "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadExplain",
+                "OverheadModel", "OverheadReport", "OverheadSystem",
             ],
             resources: [.copy("Fixtures")]),
     ],

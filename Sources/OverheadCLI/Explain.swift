@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import OverheadCompare
+import OverheadExplain
+
+/// `--format` of `explain`.
+enum ExplainFormatOption: String, ExpressibleByArgument, CaseIterable {
+    case text, markdown, json
+
+    var format: ExplainFormat {
+        switch self {
+        case .text: return .text
+        case .markdown: return .markdown
+        case .json: return .json
+        }
+    }
+}
+
+extension OverheadBench {
+    /// `overhead-bench explain`: findings (cause, remedy, reference) from the comparator's verdicts.
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Explain the overhead: recognised signatures (VM exits, clocksource, nested paging, ...) with evidence, cause and remedy.",
+            discussion: """
+                Compares every configuration (label) with the baseline exactly as `compare` does, then applies the rules
+                in docs/explain.md to the significant differences. Each finding lists the comparison rows it rests on,
+                the likely cause, a remedy and a published reference; findings whose evidence is noisy or was measured
+                under steal time are marked unreliable first. "Nothing notable" is a valid answer.
+                Exit status: 0 on success, 1 on an error (unreadable input, incompatible units, a bad option).
+                """)
+
+        @Argument(help: "Result-set files, or directories searched recursively for *.json.")
+        var inputs: [String] = []
+
+        @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).")
+        var baseline: String?
+
+        @Option(help: "Output format: text, markdown or json.")
+        var format: ExplainFormatOption = .text
+
+        @Option(help: "Seed of the comparator's bootstrap.")
+        var seed: UInt64 = 1
+
+        @Option(help: "Significance level of the Mann-Whitney U test.")
+        var alpha: Double = 0.05
+
+        @Option(name: .customLong("noise-cv"), help: "A case is noisy when either side's coefficient of variation is above this, in percent.")
+        var noiseCV: Double = 5
+
+        @Option(help: "A case is unreliable when either side saw more steal time than this, in percent of the measured time.")
+        var steal: Double = 1
+
+        func validate() throws {
+            guard !inputs.isEmpty else { throw CLIError("explain needs result-set files or directories, e.g. overhead-bench explain Results/") }
+            guard alpha > 0 && alpha < 1 else { throw CLIError("--alpha must be between 0 and 1, e.g. 0.05") }
+            guard noiseCV >= 0 && noiseCV.isFinite else { throw CLIError("--noise-cv is a percentage, 0 or more, e.g. 5") }
+            guard steal >= 0 && steal.isFinite else { throw CLIError("--steal is a percentage, 0 or more, e.g. 1") }
+        }
+
+        func run() throws {
+            FileHandle.standardOutput.write(Data(try output().utf8))
+        }
+
+        /// What `run` prints.
+        func output() throws -> String {
+            let input = try loadResultSets(paths: inputs)
+            let groups = groupByLabel(input.sets)
+            guard let base = baseline ?? defaultBaseline(groups) else { throw CompareError.noInput }
+            let options = CompareOptions(seed: seed, alpha: alpha, noiseCV: noiseCV / 100)
+            let comparison = try OverheadCompare.compare(groups: groups, baseline: base, options: options, notes: input.notes)
+            let explanation = OverheadExplain.explain(comparison, groups: groups, options: ExplainOptions(stealThresholdPct: steal))
+            return OverheadExplain.render(explanation, format: format.format)
+        }
+    }
+}

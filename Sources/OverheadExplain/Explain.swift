@@ -1,0 +1,58 @@
+import OverheadCompare
+import OverheadModel
+
+/// The rules `explain` evaluates, in order: noise first (it qualifies everything else).
+public let defaultRules: [any Rule] = [
+    NoiseRule(), VMExitRule(), ClocksourceRule(), NestedPagingRule(), THPRule(), VNUMARule(), WakeupRule(),
+    NetworkPathRule(), StorageRule(), HiddenISARule(), ComputeRule(),
+]
+
+/// Turns a comparison into findings per configuration.
+///
+/// Every rule is evaluated for every configuration. Then a noise pass marks each finding whose
+/// evidence includes a noisy case (CV above the comparator's threshold) or one measured under steal
+/// time above `options.stealThresholdPct` unreliable, with the reasons as its first caveats. Findings
+/// are ordered noise first, then by severity (highest first), then in rule order.
+public func explain(
+    _ comparison: Comparison, groups: [SetGroup], rules: [any Rule] = defaultRules, options: ExplainOptions = ExplainOptions()
+) -> Explanation {
+    var sets: [String: [ResultSet]] = [:]
+    for group in groups { sets[group.name, default: []].append(contentsOf: group.sets.map(\.set)) }
+    var configurations: [ConfigurationFindings] = []
+    for info in comparison.configurations {
+        let context = RuleContext(comparison: comparison, configuration: info.label, sets: sets, options: options)
+        var ordered: [(rank: Int, finding: Finding)] = []
+        for (rank, rule) in rules.enumerated() {
+            for var finding in rule.evaluate(context) {
+                if finding.id != NoiseRule().id { qualify(&finding, comparison: comparison, options: options) }
+                ordered.append((rank, finding))
+            }
+        }
+        ordered.sort { a, b in
+            let aNoise = a.finding.id == NoiseRule().id, bNoise = b.finding.id == NoiseRule().id
+            if aNoise != bNoise { return aNoise }
+            if a.finding.severity != b.finding.severity { return a.finding.severity > b.finding.severity }
+            return a.rank < b.rank
+        }
+        let rows = context.allRows
+        configurations.append(ConfigurationFindings(
+            configuration: info.label, baseline: comparison.baseline.label, rowsCompared: rows.count,
+            significantRows: rows.filter { $0.verdict == .overhead || $0.verdict == .improvement }.count,
+            findings: ordered.map(\.finding)))
+    }
+    return Explanation(
+        baseline: comparison.baseline.label, configurations: configurations, rules: rules.map(\.id), alpha: comparison.alpha,
+        noiseCVPct: comparison.noiseCVPct, stealThresholdPct: options.stealThresholdPct,
+        environmentDifferences: comparison.environmentDifferences)
+}
+
+/// Marks a finding unreliable when any of its evidence is noisy or was measured under steal.
+func qualify(_ finding: inout Finding, comparison: Comparison, options: ExplainOptions) {
+    let problems = finding.evidence.compactMap {
+        NoiseRule.problem($0, noiseCVPct: comparison.noiseCVPct, stealThresholdPct: options.stealThresholdPct)
+    }
+    guard !problems.isEmpty else { return }
+    finding.reliable = false
+    finding.caveats = ["unreliable: its evidence is noisy or was measured under steal time; confirm on a quiet rerun before acting"]
+        + problems + finding.caveats
+}

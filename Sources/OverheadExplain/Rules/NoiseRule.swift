@@ -1,0 +1,61 @@
+import OverheadCompare
+import OverheadModel
+
+/// `noise`: cases measured under steal time or with a coefficient of variation above the
+/// comparator's threshold on either side. Their differences cannot be trusted; `explain` also marks
+/// every other finding whose evidence includes such a case unreliable and says so first.
+public struct NoiseRule: Rule {
+    /// `noise`.
+    public let id = "noise"
+    /// Affected rows listed as evidence, worst first.
+    public var maximumEvidence = 6
+    /// From this share of affected rows the finding is a warning (a quarter: the run as a whole is suspect).
+    public var warningShare = 0.25
+
+    /// The rule with its default settings.
+    public init() {}
+
+    /// Why one evidence row is unreliable, nil when it is not: CV above the comparator's threshold
+    /// or steal above the explanation's, on either side.
+    static func problem(_ row: EvidenceRow, noiseCVPct: Double, stealThresholdPct: Double) -> String? {
+        var parts: [String] = []
+        if row.noisy || row.baselineCVPct > noiseCVPct || row.cvPct > noiseCVPct {
+            parts.append("CV \(formatFixed(row.baselineCVPct, 1))% (\(row.baseline)) / \(formatFixed(row.cvPct, 1))% (\(row.configuration)), threshold \(formatFixed(noiseCVPct, 1))%")
+        }
+        let steal = [(row.baseline, row.baselineStealPct), (row.configuration, row.stealPct)]
+            .compactMap { label, pct in pct.flatMap { $0 > stealThresholdPct ? "\(formatFixed($0, 1))% (\(label))" : nil } }
+        if !steal.isEmpty { parts.append("steal \(steal.joined(separator: " / ")), threshold \(formatFixed(stealThresholdPct, 1))%") }
+        guard !parts.isEmpty else { return nil }
+        return (row.params.isEmpty ? row.benchmark : "\(row.benchmark) \(row.params)") + ": " + parts.joined(separator: "; ")
+    }
+
+    /// A finding when any row of the configuration is noisy or was measured under steal.
+    public func evaluate(_ context: RuleContext) -> [Finding] {
+        let all = context.allRows.filter { $0.verdict != .insufficientData }
+        let affected = all.map(context.evidence).filter {
+            Self.problem($0, noiseCVPct: context.comparison.noiseCVPct, stealThresholdPct: context.options.stealThresholdPct) != nil
+        }
+        guard !affected.isEmpty else { return [] }
+        func badness(_ r: EvidenceRow) -> Double { max(r.baselineCVPct, r.cvPct, r.baselineStealPct ?? 0, r.stealPct ?? 0) }
+        let worst = affected.sorted { badness($0) > badness($1) }
+        let share = Double(affected.count) / Double(max(all.count, 1))
+        let significant = affected.filter { $0.verdict == .overhead || $0.verdict == .improvement }.count
+        let stealMax = affected.flatMap { [$0.baselineStealPct, $0.stealPct].compactMap { $0 } }.max() ?? 0
+        var facts = ["\(affected.count) of \(all.count) cases are noisy or measured under steal time (\(significant) of them with a significant verdict)"]
+        facts += worst.prefix(maximumEvidence).compactMap {
+            Self.problem($0, noiseCVPct: context.comparison.noiseCVPct, stealThresholdPct: context.options.stealThresholdPct)
+        }
+        if stealMax > context.options.stealThresholdPct { facts.append("largest steal time: \(formatFixed(stealMax, 1))%") }
+        var finding = Finding(
+            id: id,
+            title: "\(affected.count) of \(all.count) cases in \(context.configuration) vs \(context.baseline) are noisy or measured under steal time; their differences are unreliable",
+            severity: share >= warningShare ? .warning : .info,
+            severityBasis: "\(formatFixed(100 * share, 0))% of the cases affected: info below \(formatFixed(100 * warningShare, 0))%, warning from it",
+            configuration: context.configuration, baseline: context.baseline, evidence: Array(worst.prefix(maximumEvidence)), facts: facts,
+            cause: "The machines were busy (other guests taking CPU time, other processes) or the benchmarks are unstable at this run length, so the spread of the samples hides small differences and can fake large ones.",
+            remedy: "Rerun on quiet machines without --quick (more rounds and samples), with pinned and dedicated vCPUs, and check steal time in /proc/stat before trusting these figures.",
+            reference: "docs/compare.md noise flag (CV above \(formatFixed(context.comparison.noiseCVPct, 0))%); hyperfine and google/benchmark method notes in REFERENCES.md")
+        finding.reliable = false
+        return [finding]
+    }
+}
