@@ -45,6 +45,12 @@ extension OverheadBench {
         @Option(help: "CPU that single-threaded benchmarks are pinned to (default: the last CPU this process may use).")
         var cpu: Int?
 
+        @Option(help: "Peer for net.* benchmarks: HOST:PORT of an `overhead-bench serve` (default: a loopback server this run starts and stops).")
+        var peer: String?
+
+        @Option(name: .customLong("io-dir"), help: "Directory for io.* scratch files (default: the result set's directory; files are unlinked at creation and gone after the run).")
+        var ioDir: String?
+
         var patterns: [String] {
             only.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
@@ -58,6 +64,19 @@ extension OverheadBench {
             if let output, output.isEmpty { throw ValidationError("--output needs a path, or '-' for stdout") }
             if let cpu, !Affinity.allowedCPUs().contains(cpu) {
                 throw ValidationError("--cpu \(cpu) is not one of the CPUs this process may use: \(Affinity.allowedCPUs().map(String.init).joined(separator: ","))")
+            }
+            if let peer {
+                do {
+                    _ = try SocketAddress.parse(peer, defaultPort: PeerProtocol.defaultPort)
+                } catch {
+                    throw ValidationError("--peer \(peer): \(error)")
+                }
+            }
+            if let ioDir {
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: ioDir, isDirectory: &isDir), isDir.boolValue, access(ioDir, W_OK) == 0 else {
+                    throw ValidationError("--io-dir \(ioDir) must be an existing directory you can write to")
+                }
             }
         }
 
@@ -82,11 +101,17 @@ extension OverheadBench {
                     rounds: settings.rounds, samplesPerRound: settings.samplesPerRound,
                     warmupBatches: settings.warmupBatches, minSampleMs: settings.minSampleMs, seed: runSeed),
                 clock: clock, clockResolutionNs: resolution)
-            let context = RunContext(allowedCPUs: allowed, measurementCPU: measurementCPU, quick: quick, environment: environment, tscGHz: environment.tsc?.ghz)
+            // Scratch files go on the results' disk unless --io-dir says otherwise (not /tmp, often tmpfs).
+            let resultsDirectory = destination.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
+            let context = RunContext(
+                allowedCPUs: allowed, measurementCPU: measurementCPU, quick: quick, environment: environment, tscGHz: environment.tsc?.ghz,
+                peer: peer, ioDirectory: ioDir ?? resultsDirectory)
 
             let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal)
             Interrupt.install()
             let outcome = engine.run(cases: cases, context: context, progress: progress.show, shouldStop: { Interrupt.signal != nil })
+            // Scratch files, latency logs, the loopback server: released on every path, Ctrl-C included.
+            RunResources.releaseAll()
             // A second Ctrl-C during the write kills as usual.
             Interrupt.uninstall()
             progress.finish()
