@@ -5,27 +5,55 @@ import OverheadSystem
 import Synchronization
 
 /// The in-process loopback server `run` starts when no `--peer` is given: one per run, started on
-/// first use (127.0.0.1, a free port), stopped by `RunResources.releaseAll`.
+/// first use (127.0.0.1, a free port), stopped by `RunResources.releaseAll` — or, when a case
+/// still uses it then, by that case's teardown.
 enum LoopbackPeer {
-    private static let server = Mutex<EchoServer?>(nil)
+    private struct State {
+        var server: EchoServer?
+        var users = 0
+        var stopWhenIdle = false
+    }
 
-    static func address() throws -> SocketAddress {
-        try server.withLock { s in
-            if let s { return s.address }
-            let listen = try SocketAddress.parse("127.0.0.1:0")
-            let started = try EchoServer(listen: listen)
-            started.start()
-            s = started
-            return started.address
+    private static let state = Mutex(State())
+
+    /// The server's address; the caller must `release()` once done with it.
+    static func acquire() throws -> SocketAddress {
+        try state.withLock { s in
+            s.users += 1
+            if let server = s.server { return server.address }
+            do {
+                let started = try EchoServer(listen: try SocketAddress.parse("127.0.0.1:0"))
+                started.start()
+                s.server = started
+                s.stopWhenIdle = false
+                return started.address
+            } catch {
+                s.users -= 1
+                throw error
+            }
         }
     }
 
-    static func stop() {
-        let s = server.withLock { s in
-            defer { s = nil }
-            return s
+    static func release() {
+        let idle: EchoServer? = state.withLock { s in
+            s.users -= 1
+            guard s.users == 0, s.stopWhenIdle else { return nil }
+            defer { s.server = nil }
+            return s.server
         }
-        s?.stop()
+        idle?.stop()
+    }
+
+    static func stop() {
+        let idle: EchoServer? = state.withLock { s in
+            guard s.users == 0 else {
+                s.stopWhenIdle = true
+                return nil
+            }
+            defer { s.server = nil }
+            return s.server
+        }
+        idle?.stop()
     }
 }
 
@@ -36,6 +64,8 @@ struct NetworkPeer {
 
     let address: SocketAddress
     let details: [String: String]
+    /// Whether the loopback server was acquired (so teardown must release it).
+    let loopback: Bool
 
     init(context: RunContext) throws {
         var details: [String: String] = [:]
@@ -45,7 +75,7 @@ struct NetworkPeer {
                 address = try SocketAddress.parse(peer, defaultPort: PeerProtocol.defaultPort)
                 details["peerSource"] = "--peer \(peer)"
             } else {
-                address = try LoopbackPeer.address()
+                address = try LoopbackPeer.acquire()
                 details["peerSource"] = "loopback server started by run (threads in this process)"
             }
         } catch {
@@ -65,6 +95,12 @@ struct NetworkPeer {
         }
         self.address = address
         self.details = details
+        loopback = context.peer == nil
+    }
+
+    /// Lets go of the loopback server, if this peer used it.
+    func release() {
+        if loopback { LoopbackPeer.release() }
     }
 }
 
@@ -85,6 +121,8 @@ struct NetworkRoundTrip: Benchmark {
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
         let size = Int(params["size"] ?? "1") ?? 1
         let peer = try NetworkPeer(context: context)
+        var prepared = false
+        defer { if !prepared { peer.release() } }
         let client: PeerClient
         do {
             client = udp
@@ -100,13 +138,13 @@ struct NetworkRoundTrip: Benchmark {
         var details = peer.details
         details["messageBytes"] = String(size)
         details["latency"] = "per round trip on CLOCK_MONOTONIC_RAW; percentiles over every round trip of the run (nearest rank)"
-        var prepared = PreparedBenchmark(
+        var benchmark = PreparedBenchmark(
             kernel: { _, _ in },
-            teardown: { withExtendedLifetime(client) {} },
+            teardown: { withExtendedLifetime(client) {}; peer.release() },
             validate: { if let why = client.failure { throw BenchmarkError.failed(why) } },
             details: details,
             derive: { _ in latencyPercentiles(log.all) })
-        prepared.selfTimedKernel = { n in
+        benchmark.selfTimedKernel = { n in
             var latencies = [UInt64]()
             latencies.reserveCapacity(n)
             let start = clock.now()
@@ -119,7 +157,8 @@ struct NetworkRoundTrip: Benchmark {
             log.append(latencies)
             return elapsed
         }
-        return prepared
+        prepared = true
+        return benchmark
     }
 }
 
@@ -136,6 +175,8 @@ struct NetworkStream: Benchmark {
 
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
         let peer = try NetworkPeer(context: context)
+        var prepared = false
+        defer { if !prepared { peer.release() } }
         let client: PeerClient
         do {
             client = try PeerClient(tcp: peer.address, mode: .sink, messageBytes: Self.sendBytes, timeoutSeconds: NetworkPeer.timeoutSeconds)
@@ -144,12 +185,13 @@ struct NetworkStream: Benchmark {
         }
         var details = peer.details
         details["sendBytes"] = String(Self.sendBytes)
+        prepared = true
         return PreparedBenchmark(
             kernel: { n, _ in
                 for _ in 0..<n where !client.push() { return }
             },
             conversion: .rate(workPerOp: Double(Self.sendBytes * 8), scale: 1e9),
-            teardown: { withExtendedLifetime(client) {} },
+            teardown: { withExtendedLifetime(client) {}; peer.release() },
             validate: { if let why = client.failure { throw BenchmarkError.failed(why) } },
             details: details)
     }
