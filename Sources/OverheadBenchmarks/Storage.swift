@@ -32,9 +32,9 @@ final class FailureFlag: Sendable {
 }
 
 /// Nearest-rank percentile (the smallest value with at least p% of the values at or below it):
-/// always one of the observed values, no interpolation. `sorted` ascending, non-empty.
+/// always one of the observed values, no interpolation. `sorted` ascending; 0 when empty.
 func nearestRankPercentile(_ sorted: [UInt64], _ p: Double) -> UInt64 {
-    precondition(!sorted.isEmpty)
+    guard !sorted.isEmpty else { return 0 }
     let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
     return sorted[min(max(rank, 1), sorted.count) - 1]
 }

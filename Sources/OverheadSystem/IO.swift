@@ -98,7 +98,20 @@ public final class AlignedBuffer: @unchecked Sendable {
 
 /// The filesystem holding a file, from `fstatfs`.
 public enum FilesystemKind: Sendable, Equatable {
-    case tmpfs, overlay, ext4, xfs, btrfs, nfs, other(UInt64)
+    /// Memory-backed (TMPFS_MAGIC).
+    case tmpfs
+    /// overlayfs (containers), often without O_DIRECT.
+    case overlay
+    /// ext2/3/4 (one magic number for all three).
+    case ext4
+    /// XFS.
+    case xfs
+    /// Btrfs.
+    case btrfs
+    /// NFS.
+    case nfs
+    /// Anything else, by its `f_type` magic number.
+    case other(UInt64)
 
     init(magic: UInt64) {
         switch magic {

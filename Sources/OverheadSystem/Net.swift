@@ -5,6 +5,7 @@ import Synchronization
 
 /// A network failure, worded so the user knows what to check.
 public struct NetError: Error, Equatable, CustomStringConvertible {
+    /// What went wrong and what to check.
     public var description: String
 
     /// An error with this text.

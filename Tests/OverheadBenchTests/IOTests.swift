@@ -42,6 +42,7 @@ let tmpfsDirectory: String? = {
     @Test func singleValueAndAllEqual() {
         #expect(nearestRankPercentile([7], 50) == 7)
         #expect(nearestRankPercentile([7], 99.9) == 7)
+        #expect(nearestRankPercentile([], 50) == 0)
         let p = latencyPercentiles([3000, 3000, 3000])
         #expect(p["p50Us"] == 3 && p["p99Us"] == 3 && p["p999Us"] == 3 && p["latencyOps"] == 3)
     }
