@@ -24,5 +24,17 @@ public enum Catalog {
         ProcessExec(),
         NUMALatency(),
         NUMABandwidth(),
+        SyscallIO(op: .read),
+        SyscallIO(op: .write),
+        SyscallIO(op: .stat),
+        SyscallIO(op: .open),
+        SyscallIO(op: .mmap),
+        StorageRandRead(),
+        StorageSequential(write: false),
+        StorageSequential(write: true),
+        StorageFsync(),
+        NetworkRoundTrip(udp: false),
+        NetworkRoundTrip(udp: true),
+        NetworkStream(),
     ])
 }

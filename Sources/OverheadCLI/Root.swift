@@ -9,7 +9,7 @@ public struct OverheadBench: ParsableCommand {
         commandName: "overhead-bench",
         abstract: "Measure what a hypervisor costs: native microbenchmarks on bare metal or in a guest, one JSON result set per run.",
         version: version,
-        subcommands: [Run.self, List.self, Env.self, Compare.self, Diff.self, Export.self, Report.self, Explain.self])
+        subcommands: [Run.self, List.self, Env.self, Compare.self, Diff.self, Export.self, Report.self, Explain.self, Serve.self])
 
     public init() {}
 }

@@ -50,6 +50,11 @@ extension OverheadBench {
 
         @Flag(help: "Read no performance counters.")
         var noCounters = false
+        @Option(help: "Peer for net.* benchmarks: HOST:PORT of an `overhead-bench serve` (default: a loopback server this run starts and stops).")
+        var peer: String?
+
+        @Option(name: .customLong("io-dir"), help: "Directory for io.* scratch files (default: the result set's directory; files are unlinked at creation and gone after the run).")
+        var ioDir: String?
 
         var patterns: [String] {
             only.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -66,6 +71,19 @@ extension OverheadBench {
             if let events, events.split(separator: ",").isEmpty { throw ValidationError("--events needs at least one event name") }
             if let cpu, !Affinity.allowedCPUs().contains(cpu) {
                 throw ValidationError("--cpu \(cpu) is not one of the CPUs this process may use: \(Affinity.allowedCPUs().map(String.init).joined(separator: ","))")
+            }
+            if let peer {
+                do {
+                    _ = try SocketAddress.parse(peer, defaultPort: PeerProtocol.defaultPort)
+                } catch {
+                    throw ValidationError("--peer \(peer): \(error)")
+                }
+            }
+            if let ioDir {
+                var isDir: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: ioDir, isDirectory: &isDir), isDir.boolValue, access(ioDir, W_OK) == 0 else {
+                    throw ValidationError("--io-dir \(ioDir) must be an existing directory you can write to")
+                }
             }
         }
 
@@ -98,11 +116,17 @@ extension OverheadBench {
                     rounds: settings.rounds, samplesPerRound: settings.samplesPerRound,
                     warmupBatches: settings.warmupBatches, minSampleMs: settings.minSampleMs, seed: runSeed),
                 clock: clock, clockResolutionNs: resolution, counters: counterSource)
-            let context = RunContext(allowedCPUs: allowed, measurementCPU: measurementCPU, quick: quick, environment: environment, tscGHz: environment.tsc?.ghz)
+            // Scratch files go on the results' disk unless --io-dir says otherwise (not /tmp, often tmpfs).
+            let resultsDirectory = destination.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
+            let context = RunContext(
+                allowedCPUs: allowed, measurementCPU: measurementCPU, quick: quick, environment: environment, tscGHz: environment.tsc?.ghz,
+                peer: peer, ioDirectory: ioDir ?? resultsDirectory)
 
             let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal)
             Interrupt.install()
             let outcome = engine.run(cases: cases, context: context, progress: progress.show, shouldStop: { Interrupt.signal != nil })
+            // Scratch files, latency logs, the loopback server: released on every path, Ctrl-C included.
+            RunResources.releaseAll()
             // A second Ctrl-C during the write kills as usual.
             Interrupt.uninstall()
             progress.finish()

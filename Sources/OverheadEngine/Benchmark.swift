@@ -206,13 +206,23 @@ public struct RunContext: Sendable {
     public var environment: Environment
     /// TSC frequency in GHz when known (for cycles per op); nil otherwise.
     public var tscGHz: Double?
+    /// `run --peer HOST:PORT`: the `serve` instance network benchmarks talk to; nil = a loopback
+    /// server started in-process.
+    public var peer: String?
+    /// `run --io-dir DIR`: where storage benchmarks put their scratch files; nil = the temp dir.
+    public var ioDirectory: String?
 
-    public init(allowedCPUs: [Int], measurementCPU: Int, quick: Bool, environment: Environment, tscGHz: Double? = nil) {
+    public init(
+        allowedCPUs: [Int], measurementCPU: Int, quick: Bool, environment: Environment, tscGHz: Double? = nil,
+        peer: String? = nil, ioDirectory: String? = nil
+    ) {
         self.allowedCPUs = allowedCPUs
         self.measurementCPU = measurementCPU
         self.quick = quick
         self.environment = environment
         self.tscGHz = tscGHz
+        self.peer = peer
+        self.ioDirectory = ioDirectory
     }
 }
 

@@ -1,0 +1,198 @@
+import Foundation
+import OverheadEngine
+import OverheadModel
+import OverheadSystem
+import Synchronization
+
+/// The in-process loopback server `run` starts when no `--peer` is given: one per run, started on
+/// first use (127.0.0.1, a free port), stopped by `RunResources.releaseAll` — or, when a case
+/// still uses it then, by that case's teardown.
+enum LoopbackPeer {
+    private struct State {
+        var server: EchoServer?
+        var users = 0
+        var stopWhenIdle = false
+    }
+
+    private static let state = Mutex(State())
+
+    /// The server's address; the caller must `release()` once done with it.
+    static func acquire() throws -> SocketAddress {
+        try state.withLock { s in
+            s.users += 1
+            if let server = s.server { return server.address }
+            do {
+                let started = try EchoServer(listen: try SocketAddress.parse("127.0.0.1:0"))
+                started.start()
+                s.server = started
+                s.stopWhenIdle = false
+                return started.address
+            } catch {
+                s.users -= 1
+                throw error
+            }
+        }
+    }
+
+    static func release() {
+        let idle: EchoServer? = state.withLock { s in
+            s.users -= 1
+            guard s.users == 0, s.stopWhenIdle else { return nil }
+            defer { s.server = nil }
+            return s.server
+        }
+        idle?.stop()
+    }
+
+    static func stop() {
+        let idle: EchoServer? = state.withLock { s in
+            guard s.users == 0 else {
+                s.stopWhenIdle = true
+                return nil
+            }
+            defer { s.server = nil }
+            return s.server
+        }
+        idle?.stop()
+    }
+}
+
+/// Where network benchmarks send their traffic, and what the result records about it.
+struct NetworkPeer {
+    // A peer silent this long fails the case instead of hanging it.
+    static let timeoutSeconds = 5.0
+
+    let address: SocketAddress
+    let details: [String: String]
+    /// Whether the loopback server was acquired (so teardown must release it).
+    let loopback: Bool
+
+    init(context: RunContext) throws {
+        var details: [String: String] = [:]
+        let address: SocketAddress
+        do {
+            if let peer = context.peer {
+                address = try SocketAddress.parse(peer, defaultPort: PeerProtocol.defaultPort)
+                details["peerSource"] = "--peer \(peer)"
+            } else {
+                address = try LoopbackPeer.acquire()
+                details["peerSource"] = "loopback server started by run (threads in this process)"
+            }
+        } catch {
+            throw BenchmarkError.failed("\(error)")
+        }
+        details["peer"] = address.description
+        details["timeout"] = "\(Int(Self.timeoutSeconds)) s per send or receive; a silent peer fails the case"
+        if let interface = NetworkRoute.interface(toward: address) {
+            details["interface"] = interface
+            let device = context.environment.devices.first { $0.name == interface }
+            if let driver = device?.driver ?? NetworkRoute.driver(of: interface) {
+                details["driver"] = driver
+            } else {
+                details["driver"] = interface == "lo" ? "none (loopback)" : "unknown"
+            }
+            if let device { details["deviceKind"] = device.kind }
+        }
+        self.address = address
+        self.details = details
+        loopback = context.peer == nil
+    }
+
+    /// Lets go of the loopback server, if this peer used it.
+    func release() {
+        if loopback { LoopbackPeer.release() }
+    }
+}
+
+/// `net.tcp_rr` / `net.udp_rr`: one message out, the same size back, one at a time (netperf's
+/// TCP_RR/UDP_RR); latency per round trip, percentiles in derived.
+struct NetworkRoundTrip: Benchmark {
+    let udp: Bool
+
+    var info: BenchmarkInfo {
+        BenchmarkInfo(
+            id: udp ? "net.udp_rr" : "net.tcp_rr",
+            summary: "\(udp ? "UDP" : "TCP (TCP_NODELAY)") request/response against `serve` (or a loopback server): send a message, wait for its echo; ns per round trip, percentiles in derived",
+            reveals: "every packet crosses the virtual NIC twice each way: virtio adds tens of µs per round trip (netperf TCP_RR 1.8× native), SR-IOV and passthrough come close to bare metal",
+            params: [ParamSpec(name: "size", values: .choices(["1", "1024"]), defaults: ["1", "1024"], summary: "message bytes each way")],
+            metric: "latency", unit: "ns", better: .lower)
+    }
+
+    func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
+        let size = Int(params["size"] ?? "1") ?? 1
+        let peer = try NetworkPeer(context: context)
+        var prepared = false
+        defer { if !prepared { peer.release() } }
+        let client: PeerClient
+        do {
+            client = udp
+                ? try PeerClient(udp: peer.address, messageBytes: size, timeoutSeconds: NetworkPeer.timeoutSeconds)
+                : try PeerClient(tcp: peer.address, mode: .echo, messageBytes: size, timeoutSeconds: NetworkPeer.timeoutSeconds)
+        } catch {
+            throw BenchmarkError.failed("\(error)")
+        }
+        // A first round trip before calibration: a peer that does not echo fails here.
+        guard client.roundTrip() else { throw BenchmarkError.failed(client.failure ?? "no echo from \(peer.address)") }
+        let log = LatencyLogs.log(info.id, params)
+        let clock = MonotonicRawClock()
+        var details = peer.details
+        details["messageBytes"] = String(size)
+        details["latency"] = "per round trip on CLOCK_MONOTONIC_RAW; percentiles over every round trip of the run (nearest rank)"
+        var benchmark = PreparedBenchmark(
+            kernel: { _, _ in },
+            teardown: { withExtendedLifetime(client) {}; peer.release() },
+            validate: { if let why = client.failure { throw BenchmarkError.failed(why) } },
+            details: details,
+            derive: { _ in latencyPercentiles(log.all) })
+        benchmark.selfTimedKernel = { n in
+            var latencies = [UInt64]()
+            latencies.reserveCapacity(n)
+            let start = clock.now()
+            for _ in 0..<n {
+                let t0 = clock.now()
+                guard client.roundTrip() else { break }
+                latencies.append(clock.now() &- t0)
+            }
+            let elapsed = clock.now() &- start
+            log.append(latencies)
+            return elapsed
+        }
+        prepared = true
+        return benchmark
+    }
+}
+
+/// `net.tcp_stream`: one TCP connection sending 128 KiB writes to the peer's sink (netperf
+/// TCP_STREAM); Gbit/s of payload.
+struct NetworkStream: Benchmark {
+    static let sendBytes = 128 << 10
+
+    let info = BenchmarkInfo(
+        id: "net.tcp_stream",
+        summary: "one TCP connection streaming 128 KiB send()s into the peer's sink; Gbit/s = 10^9 payload bits per second (data still in the socket buffer at a batch's end counts)",
+        reveals: "bulk transfer amortizes exits over large segments (TSO/GRO): a VM should be within a few % of bare metal; a big gap points at a CPU-bound vhost or a missing offload",
+        params: [], metric: "throughput", unit: "Gbit/s", better: .higher)
+
+    func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
+        let peer = try NetworkPeer(context: context)
+        var prepared = false
+        defer { if !prepared { peer.release() } }
+        let client: PeerClient
+        do {
+            client = try PeerClient(tcp: peer.address, mode: .sink, messageBytes: Self.sendBytes, timeoutSeconds: NetworkPeer.timeoutSeconds)
+        } catch {
+            throw BenchmarkError.failed("\(error)")
+        }
+        var details = peer.details
+        details["sendBytes"] = String(Self.sendBytes)
+        prepared = true
+        return PreparedBenchmark(
+            kernel: { n, _ in
+                for _ in 0..<n where !client.push() { return }
+            },
+            conversion: .rate(workPerOp: Double(Self.sendBytes * 8), scale: 1e9),
+            teardown: { withExtendedLifetime(client) {}; peer.release() },
+            validate: { if let why = client.failure { throw BenchmarkError.failed(why) } },
+            details: details)
+    }
+}

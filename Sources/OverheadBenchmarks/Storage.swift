@@ -1,0 +1,438 @@
+import Foundation
+import OverheadEngine
+import OverheadModel
+import OverheadSystem
+import Synchronization
+
+/// Things kept for a whole run and shared across rounds: scratch files (created once per run,
+/// not once per round), per-case latency logs and the in-process loopback peer.
+public enum RunResources {
+    /// Closes every scratch file (their names were unlinked at creation, so closing frees the
+    /// space), forgets the latency logs and stops the loopback server. `run` calls it after the
+    /// engine returns, on every path (Ctrl-C included).
+    public static func releaseAll() {
+        ScratchFiles.shared.removeAll()
+        LatencyLogs.removeAll()
+        LoopbackPeer.stop()
+    }
+}
+
+/// The system temp directory without a trailing slash.
+func defaultTemporaryDirectory() -> String {
+    let t = NSTemporaryDirectory()
+    return t.count > 1 && t.hasSuffix("/") ? String(t.dropLast()) : t
+}
+
+/// The first failure a kernel saw (kernels cannot throw; `validate` reports it).
+final class FailureFlag: Sendable {
+    private let text = Mutex<String?>(nil)
+
+    func set(_ why: String) { text.withLock { if $0 == nil { $0 = why } } }
+    var value: String? { text.withLock { $0 } }
+}
+
+/// Nearest-rank percentile (the smallest value with at least p% of the values at or below it):
+/// always one of the observed values, no interpolation. `sorted` ascending; 0 when empty.
+func nearestRankPercentile(_ sorted: [UInt64], _ p: Double) -> UInt64 {
+    guard !sorted.isEmpty else { return 0 }
+    let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+    return sorted[min(max(rank, 1), sorted.count) - 1]
+}
+
+/// Latency percentiles in µs for `derived`: p50, p99, p99.9 and how many operations they cover.
+func latencyPercentiles(_ values: [UInt64]) -> [String: Double] {
+    guard !values.isEmpty else { return [:] }
+    let sorted = values.sorted()
+    return [
+        "p50Us": Double(nearestRankPercentile(sorted, 50)) / 1000,
+        "p99Us": Double(nearestRankPercentile(sorted, 99)) / 1000,
+        "p999Us": Double(nearestRankPercentile(sorted, 99.9)) / 1000,
+        "latencyOps": Double(sorted.count),
+    ]
+}
+
+/// Per-operation latencies of one case, over all its rounds.
+final class LatencyLog: Sendable {
+    // Bounded so a long run cannot grow without limit (16 MiB of UInt64s); later ops are dropped.
+    static let capacity = 2_000_000
+    private let values = Mutex<[UInt64]>([])
+
+    func append(_ batch: [UInt64]) {
+        values.withLock { v in
+            let room = Self.capacity - v.count
+            if room > 0 { v.append(contentsOf: batch.prefix(room)) }
+        }
+    }
+
+    var all: [UInt64] { values.withLock { $0 } }
+}
+
+/// Latency logs by case (id and params), so the last round's `derive` sees every round.
+enum LatencyLogs {
+    private static let logs = Mutex<[String: LatencyLog]>([:])
+
+    static func log(_ id: String, _ params: [String: String]) -> LatencyLog {
+        let key = id + "{" + params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "}"
+        return logs.withLock { l in
+            if let existing = l[key] { return existing }
+            let log = LatencyLog()
+            l[key] = log
+            return log
+        }
+    }
+
+    static func removeAll() { logs.withLock { $0.removeAll() } }
+}
+
+/// Scratch files by directory and size: created on first use in a run, reused by every round and
+/// every storage case, closed by `RunResources.releaseAll`.
+final class ScratchFiles: Sendable {
+    static let shared = ScratchFiles()
+    private let files = Mutex<[String: ScratchFile]>([:])
+
+    func file(directory: String, bytes: Int, role: String) throws -> ScratchFile {
+        let key = "\(role)|\(directory)|\(bytes)"
+        if let f = files.withLock({ $0[key] }) { return f }
+        let f = try ScratchFile(directory: directory, bytes: bytes)
+        files.withLock { $0[key] = f }
+        return f
+    }
+
+    func removeAll() { files.withLock { $0.removeAll() } }
+}
+
+/// Sizing and placement shared by the storage benchmarks.
+struct StorageSetup {
+    static let defaultFileBytes = 1 << 30
+    static let quickFileBytes = 256 << 20
+    static let minimumFileBytes = 64 << 20
+
+    let directory: String
+    let file: ScratchFile
+    let warnings: [String]
+    let details: [String: String]
+
+    /// The data file for this run: 1 GiB (256 MiB with --quick), at most half the free space.
+    init(context: RunContext, benchmark: String, override: Int?) throws {
+        directory = context.ioDirectory ?? defaultTemporaryDirectory()
+        var warnings: [String] = []
+        var details: [String: String] = ["ioDir": directory]
+        var want = override ?? (context.quick ? Self.quickFileBytes : Self.defaultFileBytes)
+        if override == nil && context.quick {
+            warnings.append("quick run: a \(want >> 20) MiB file instead of 1 GiB, so more of it may sit in device caches; compare with quick runs only")
+        }
+        guard let free = StorageInfo.freeBytes(directory: directory) else {
+            throw BenchmarkError.failed("cannot examine \(directory) (statvfs failed): pass --io-dir with a writable directory")
+        }
+        let cap = free / 2 / (1 << 20) * (1 << 20)
+        if want > cap {
+            guard cap >= (override ?? Self.minimumFileBytes) else {
+                throw BenchmarkError.unsupported("only \(free >> 20) MiB free in \(directory); \(benchmark) needs a file of at least \(Self.minimumFileBytes >> 20) MiB (half the free space at most): pass --io-dir on a larger filesystem")
+            }
+            warnings.append("file capped at \(cap >> 20) MiB (half of the \(free >> 20) MiB free in \(directory)); \(want >> 20) MiB was wanted")
+            want = cap
+        }
+        do {
+            file = try ScratchFiles.shared.file(directory: directory, bytes: want, role: "data")
+        } catch {
+            throw BenchmarkError.failed("cannot create a \(want >> 20) MiB scratch file in \(directory): \(error)")
+        }
+        details["fileBytes"] = String(file.bytes)
+        details["filesystem"] = file.filesystem.name
+        if let device = StorageInfo.blockDevice(of: directory) {
+            details["blockDevice"] = device.name
+            if let driver = device.driver { details["blockDriver"] = driver }
+        }
+        details["file"] = "created once per run with non-zero data and fsync'd; unlinked at creation, so it is gone when the run ends, Ctrl-C and kill included"
+        self.warnings = warnings
+        self.details = details
+    }
+
+    /// Whether O_DIRECT is really in use when `wanted`, and a warning when it is not.
+    func direct(wanted: Bool) -> (use: Bool, warning: String?) {
+        guard wanted else { return (false, nil) }
+        if file.filesystem.memoryBacked {
+            return (false, "O_DIRECT not used: \(directory) is on tmpfs (memory-backed, no device and no page cache to bypass); these are buffered figures from memory, not direct I/O — pass --io-dir on a disk")
+        }
+        if file.direct == nil {
+            return (false, "O_DIRECT refused on \(directory) (\(file.filesystem.name): \(file.directRefusal ?? "unknown reason")); fell back to buffered I/O with the page cache dropped before every batch — not a direct-I/O figure")
+        }
+        return (true, nil)
+    }
+}
+
+/// A xorshift64* stream of block numbers, one per thread (not shared).
+final class BlockPicker: @unchecked Sendable {
+    // Mutated only by the one thread that owns it; hence @unchecked.
+    private var state: UInt64
+    let blocks: UInt64
+
+    init(seed: UInt64, blocks: Int) {
+        state = seed | 1
+        self.blocks = UInt64(max(1, blocks))
+    }
+
+    @inline(__always) func next() -> Int {
+        state ^= state >> 12
+        state ^= state << 25
+        state ^= state >> 27
+        return Int((state &* 0x2545_F491_4F6C_DD1D) % blocks)
+    }
+}
+
+/// `count` threads that each run a share of a batch when told to: queue depth by threads (each
+/// thread keeps one synchronous request in flight). Threads are created unpinned in prepare and
+/// ended by `stop()`.
+final class ThreadGang: @unchecked Sendable {
+    // `shares` and `stopping` are written before the start semaphores are signalled and read by
+    // the threads after waiting on them (the semaphores order the accesses); hence @unchecked.
+    let count: Int
+    private let starts: [DispatchSemaphore]
+    private let done = DispatchSemaphore(value: 0)
+    private var shares: [Int]
+    private var stopping = false
+
+    init(count: Int, body: @escaping @Sendable (_ thread: Int, _ ops: Int) -> Void) {
+        self.count = count
+        starts = (0..<count).map { _ in DispatchSemaphore(value: 0) }
+        shares = Array(repeating: 0, count: count)
+        for t in 0..<count {
+            let thread = Thread { [self] in
+                while true {
+                    starts[t].wait()
+                    if stopping { done.signal(); return }
+                    body(t, shares[t])
+                    done.signal()
+                }
+            }
+            thread.stackSize = 256 << 10
+            thread.start()
+        }
+    }
+
+    /// Splits `ops` over the threads, starts them together and waits for all.
+    func run(ops: Int) {
+        for t in 0..<count { shares[t] = ops / count + (t < ops % count ? 1 : 0) }
+        for s in starts { s.signal() }
+        for _ in 0..<count { done.wait() }
+    }
+
+    /// Ends the threads and waits for them.
+    func stop() {
+        stopping = true
+        for s in starts { s.signal() }
+        for _ in 0..<count { done.wait() }
+    }
+}
+
+/// `io.randread`: 4 KiB reads at uniformly random aligned offsets of the run's data file,
+/// O_DIRECT or buffered with the page cache dropped, one request in flight (qd=1) or 32 threads
+/// with one each (qd=32).
+struct StorageRandRead: Benchmark {
+    /// Test hook: a smaller file than 1 GiB.
+    var fileBytesOverride: Int? = nil
+
+    let info = BenchmarkInfo(
+        id: "io.randread",
+        summary: "4 KiB random reads over a file of 1 GiB (256 MiB with --quick), cold: O_DIRECT, or buffered after posix_fadvise(DONTNEED); IOPS, latency percentiles in derived",
+        reveals: "every request crosses the virtual block device: virtio-blk reaches about half the bare-metal IOPS at depth, vhost or passthrough nearly all; QD1 shows the per-request exit and interrupt cost",
+        params: [
+            ParamSpec(name: "direct", values: .choices(["true", "false"]), defaults: ["true", "false"], summary: "O_DIRECT (true) or buffered reads of a cache-dropped file (false)"),
+            ParamSpec(name: "qd", values: .choices(["1", "32"]), defaults: ["1", "32"], summary: "requests in flight: 1, or 32 threads each with one synchronous pread"),
+        ],
+        metric: "iops", unit: "IOPS", better: .higher)
+
+    static let blockBytes = 4096
+
+    func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
+        let setup = try StorageSetup(context: context, benchmark: info.id, override: fileBytesOverride)
+        let (direct, fallback) = setup.direct(wanted: params["direct"] == "true")
+        let depth = params["qd"] == "32" ? 32 : 1
+        let file = setup.file
+        let blocks = file.bytes / Self.blockBytes
+        let log = LatencyLogs.log(info.id, params)
+        let failures = FailureFlag()
+        let clock = MonotonicRawClock()
+        var warnings = setup.warnings
+        if let fallback { warnings.append(fallback) }
+        if !direct && !file.adviseRandom() { warnings.append("posix_fadvise(RANDOM) failed: kernel readahead may inflate buffered reads") }
+        var details = setup.details
+        details["access"] = direct ? "O_DIRECT pread" : "buffered pread, POSIX_FADV_RANDOM (no readahead)"
+        details["cold"] = direct ? "O_DIRECT bypasses the page cache" : "posix_fadvise(DONTNEED) on the whole file before every batch (not timed)"
+        details["queueDepth"] = depth == 1 ? "1 (one synchronous pread at a time)" : "32 threads, each with one synchronous pread in flight (no io_uring)"
+        details["blockBytes"] = String(Self.blockBytes)
+        details["latency"] = "per-read time on CLOCK_MONOTONIC_RAW; percentiles over every read of the run (nearest rank)"
+
+        var buffers: [AlignedBuffer] = []
+        for _ in 0..<depth { buffers.append(try AlignedBuffer(bytes: Self.blockBytes)) }
+        let pickers = (0..<depth).map { _ in BlockPicker(seed: UInt64.random(in: 1...UInt64.max), blocks: blocks) }
+        let allBuffers = buffers
+        // One thread's share of a batch: `ops` timed reads; stops at the first failed read.
+        let reads: @Sendable (Int, Int) -> Void = { thread, ops in
+            guard failures.value == nil else { return }
+            var latencies = [UInt64]()
+            latencies.reserveCapacity(ops)
+            let buffer: AlignedBuffer = allBuffers[thread]
+            let picker = pickers[thread]
+            for _ in 0..<ops {
+                let offset = picker.next() * Self.blockBytes
+                let t0 = clock.now()
+                let n = file.read(direct: direct, into: buffer, count: Self.blockBytes, offset: offset)
+                latencies.append(clock.now() &- t0)
+                if n != Self.blockBytes {
+                    failures.set(n < 0 ? "pread at \(offset) failed: \(String(cString: strerror(Int32(-n))))" : "short read (\(n) bytes) at \(offset)")
+                    break
+                }
+            }
+            log.append(latencies)
+        }
+        let gang = depth > 1 ? ThreadGang(count: depth, body: reads) : nil
+        var prepared = PreparedBenchmark(
+            kernel: { _, _ in },
+            conversion: .opsPerSecond(scale: 1),
+            warnings: warnings,
+            teardown: { gang?.stop() },
+            validate: { if let why = failures.value { throw BenchmarkError.failed(why) } },
+            details: details,
+            derive: { _ in latencyPercentiles(log.all) })
+        prepared.selfTimedKernel = { n in
+            if !direct { file.dropCache() }
+            let start = clock.now()
+            if let gang { gang.run(ops: n) } else { reads(0, n) }
+            return clock.now() &- start
+        }
+        return prepared
+    }
+}
+
+/// `io.seqread` / `io.seqwrite`: 1 MiB sequential transfers through the data file, wrapping at
+/// its end; O_DIRECT where the filesystem takes it.
+struct StorageSequential: Benchmark {
+    let write: Bool
+    /// Test hook: a smaller file than 1 GiB.
+    var fileBytesOverride: Int? = nil
+
+    static let blockBytes = 1 << 20
+
+    var info: BenchmarkInfo {
+        BenchmarkInfo(
+            id: write ? "io.seqwrite" : "io.seqread",
+            summary: write
+                ? "1 MiB sequential pwrite through the run's data file (O_DIRECT; buffered + fdatasync per batch where refused); MB/s = 10^6 bytes/s"
+                : "1 MiB sequential pread through the run's data file (O_DIRECT; buffered after DONTNEED where refused); MB/s = 10^6 bytes/s",
+            reveals: "large transfers amortize the per-request exit: a VM should reach 98–99% of bare metal; less points at a throttled or emulated disk",
+            params: [], metric: "bandwidth", unit: "MB/s", better: .higher)
+    }
+
+    func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
+        let setup = try StorageSetup(context: context, benchmark: info.id, override: fileBytesOverride)
+        let (direct, fallback) = setup.direct(wanted: true)
+        let file = setup.file
+        let buffer = try AlignedBuffer(bytes: Self.blockBytes)
+        let blocks = file.bytes / Self.blockBytes
+        let position = Mutex<Int>(0)
+        let failures = FailureFlag()
+        let clock = MonotonicRawClock()
+        let write = self.write
+        var warnings = setup.warnings
+        if let fallback { warnings.append(fallback) }
+        var details = setup.details
+        details["blockBytes"] = String(Self.blockBytes)
+        details["access"] = direct
+            ? "O_DIRECT \(write ? "pwrite" : "pread"), one request at a time"
+            : (write ? "buffered pwrite, fdatasync at the end of every batch (timed)" : "buffered pread with readahead, posix_fadvise(DONTNEED) before every batch (not timed)")
+        var prepared = PreparedBenchmark(
+            kernel: { _, _ in },
+            conversion: .rate(workPerOp: Double(Self.blockBytes), scale: 1e6),
+            maxIterationsPerBatch: blocks,
+            warnings: warnings,
+            validate: { if let why = failures.value { throw BenchmarkError.failed(why) } },
+            details: details)
+        prepared.selfTimedKernel = { n in
+            if !direct && !write { file.dropCache() }
+            var block = position.withLock { $0 }
+            let start = clock.now()
+            for _ in 0..<n where failures.value == nil {
+                let offset = block * Self.blockBytes
+                let done = write
+                    ? file.write(direct: direct, from: buffer, count: Self.blockBytes, offset: offset)
+                    : file.read(direct: direct, into: buffer, count: Self.blockBytes, offset: offset)
+                if done != Self.blockBytes {
+                    failures.set(done < 0 ? "\(write ? "pwrite" : "pread") at \(offset) failed: \(String(cString: strerror(Int32(-done))))" : "short transfer (\(done) bytes) at \(offset)")
+                }
+                block = (block + 1) % blocks
+            }
+            if write && !direct, file.dataSync() != 0 { failures.set("fdatasync failed") }
+            let elapsed = clock.now() &- start
+            position.withLock { $0 = block }
+            return elapsed
+        }
+        return prepared
+    }
+}
+
+/// `io.fsync`: 4 KiB buffered pwrite then fdatasync, the durable small write of a database log.
+struct StorageFsync: Benchmark {
+    static let fileBytes = 4 << 20
+    static let blockBytes = 4096
+
+    let info = BenchmarkInfo(
+        id: "io.fsync",
+        summary: "4 KiB pwrite + fdatasync, walking through a 4 MiB preallocated file; latency per durable write, percentiles in derived",
+        reveals: "a cache flush is a round trip to the device: virtio adds an exit and an interrupt to each, and a host that ignores flushes (cache=unsafe) shows up as implausibly fast",
+        params: [], metric: "latency", unit: "ns", better: .lower)
+
+    func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
+        let directory = context.ioDirectory ?? defaultTemporaryDirectory()
+        let file: ScratchFile
+        do {
+            file = try ScratchFiles.shared.file(directory: directory, bytes: Self.fileBytes, role: "fsync")
+        } catch {
+            throw BenchmarkError.failed("cannot create a scratch file in \(directory): \(error)")
+        }
+        let buffer = try AlignedBuffer(bytes: Self.blockBytes)
+        let log = LatencyLogs.log(info.id, params)
+        let failures = FailureFlag()
+        let clock = MonotonicRawClock()
+        let blocks = Self.fileBytes / Self.blockBytes
+        let position = Mutex<Int>(0)
+        var warnings: [String] = []
+        if file.filesystem.memoryBacked {
+            warnings.append("\(directory) is tmpfs: fdatasync has no device to flush, so this is a memory figure — pass --io-dir on a disk")
+        }
+        var details: [String: String] = [
+            "ioDir": directory, "filesystem": file.filesystem.name, "blockBytes": String(Self.blockBytes),
+            "access": "buffered pwrite of 4 KiB then fdatasync(2), overwriting allocated blocks (no metadata change)",
+            "latency": "per write+fdatasync on CLOCK_MONOTONIC_RAW; percentiles over every op of the run (nearest rank)",
+        ]
+        if let device = StorageInfo.blockDevice(of: directory) {
+            details["blockDevice"] = device.name
+            if let driver = device.driver { details["blockDriver"] = driver }
+        }
+        var prepared = PreparedBenchmark(
+            kernel: { _, _ in },
+            warnings: warnings,
+            validate: { if let why = failures.value { throw BenchmarkError.failed(why) } },
+            details: details,
+            derive: { _ in latencyPercentiles(log.all) })
+        prepared.selfTimedKernel = { n in
+            var block = position.withLock { $0 }
+            var latencies = [UInt64]()
+            latencies.reserveCapacity(n)
+            let start = clock.now()
+            for _ in 0..<n where failures.value == nil {
+                let t0 = clock.now()
+                let written = file.write(direct: false, from: buffer, count: Self.blockBytes, offset: block * Self.blockBytes)
+                let synced = file.dataSync()
+                latencies.append(clock.now() &- t0)
+                if written != Self.blockBytes || synced != 0 { failures.set("pwrite/fdatasync failed at block \(block)") }
+                block = (block + 1) % blocks
+            }
+            let elapsed = clock.now() &- start
+            position.withLock { $0 = block }
+            log.append(latencies)
+            return elapsed
+        }
+        return prepared
+    }
+}
