@@ -16,25 +16,25 @@ func powerOfTwoThreads(_ cpus: Int) -> [String] {
 
 /// Array size for STREAM: each array at least 4× the last-level caches and never under 64 MiB
 /// (STREAM's rule, so no array stays cache-resident), capped so the three arrays take at most
-/// half of MemAvailable. Returns bytes per array and, when capped, why.
-public func streamArrayBytes(llcBytes: UInt64?, memAvailable: Int?) -> (bytes: Int, capped: String?) {
+/// `fraction` of MemAvailable. Returns bytes per array and, when capped, why.
+public func streamArrayBytes(llcBytes: UInt64?, memAvailable: Int?, fraction: Double = 0.5) -> (bytes: Int, capped: String?) {
     let floor = 64 << 20
     var want = max(floor, Int(4 * (llcBytes ?? 0)))
     // Round to whole 2 MiB so chunks split evenly.
     want = (want + (2 << 20) - 1) / (2 << 20) * (2 << 20)
     guard let available = memAvailable else { return (want, nil) }
-    let cap = available / 2 / 3
+    let cap = Int(Double(available) * fraction) / 3
     if want > cap {
-        return (cap / 4096 * 4096, "arrays capped at \(cap >> 20) MiB each (3 arrays ≤ half of MemAvailable \(available >> 20) MiB); STREAM wants \(want >> 20) MiB")
+        return (cap / 4096 * 4096, "arrays capped at \(cap >> 20) MiB each (3 arrays ≤ \(ResourceLimits.percent(fraction)) of MemAvailable \(available >> 20) MiB, --memory-limit); STREAM wants \(want >> 20) MiB")
     }
     return (want, nil)
 }
 
-/// A working set for the latency chain, capped at half of MemAvailable.
-public func latencyBytes(requested: Int, memAvailable: Int?) -> (bytes: Int, capped: String?) {
-    guard let available = memAvailable, requested > available / 2 else { return (requested, nil) }
-    let cap = available / 2 / (2 << 20) * (2 << 20)
-    return (cap, "working set capped at \(cap >> 20) MiB (half of MemAvailable \(available >> 20) MiB); \(requested >> 20) MiB was asked for")
+/// A working set for the latency chain, capped at `fraction` of MemAvailable.
+public func latencyBytes(requested: Int, memAvailable: Int?, fraction: Double = 0.5) -> (bytes: Int, capped: String?) {
+    guard let available = memAvailable, Double(requested) > Double(available) * fraction else { return (requested, nil) }
+    let cap = Int(Double(available) * fraction) / (2 << 20) * (2 << 20)
+    return (cap, "working set capped at \(cap >> 20) MiB (\(ResourceLimits.percent(fraction)) of MemAvailable \(available >> 20) MiB, --memory-limit); \(requested >> 20) MiB was asked for")
 }
 
 /// `mem.bw.copy|scale|add|triad`: STREAM kernels over arrays far larger than the caches, one
@@ -72,7 +72,7 @@ struct MemoryBandwidth: Benchmark {
 
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
         let threads = try threadCount(params["threads"], context: context)
-        let (bytes, capped) = streamArrayBytes(llcBytes: context.environment.lastLevelCacheBytes, memAvailable: MemInfo.available())
+        let (bytes, capped) = streamArrayBytes(llcBytes: context.environment.lastLevelCacheBytes, memAvailable: MemInfo.available(), fraction: context.limits.memoryFraction)
         let chunk = bytes / 8 / threads
         let count = chunk * threads
         let arrays = try StreamArrays(count: count)
@@ -120,7 +120,7 @@ struct MemoryLatency: Benchmark {
         }
         let huge = params["pages"] == "2m"
         var warnings: [String] = []
-        let (bytes, capped) = latencyBytes(requested: requested, memAvailable: MemInfo.available())
+        let (bytes, capped) = latencyBytes(requested: requested, memAvailable: MemInfo.available(), fraction: context.limits.memoryFraction)
         if let capped { warnings.append(capped) }
         let memory = try MappedMemory(bytes: bytes, hugePages: huge)
         let chain = PointerChain(memory: memory, stride: 64, seed: UInt64(bytes))
@@ -164,8 +164,8 @@ struct MemoryPageFault: Benchmark {
                 warnings.append("the kernel did not back a fresh mapping with 2 MiB pages (THP mode \(context.environment.transparentHugePages ?? "absent")); these are 4 KiB faults")
             }
         }
-        // At most a quarter of MemAvailable per batch.
-        let cap = max(1, (MemInfo.available() ?? (1 << 30)) / 4 / page)
+        // At most half the memory budget per batch (a batch's pages are unmapped before the next).
+        let cap = max(1, Int(Double(MemInfo.available() ?? (1 << 30)) * context.limits.memoryFraction / 2) / page)
         var prepared = PreparedBenchmark(
             kernel: { _, _ in },
             maxIterationsPerBatch: cap, warnings: warnings,

@@ -241,13 +241,14 @@ func relateToLocal(_ results: [BenchmarkResult]) -> [BenchmarkResult] {
 /// Working-set bytes for a NUMA case: 256 MiB (64 MiB with --quick) and never under 4× the
 /// last-level caches, so loads go to DRAM; capped at half the node's free memory and half of
 /// MemAvailable. Returns the size (whole 2 MiB) and, when capped, why.
-public func numaWorkingSet(quick: Bool, llcBytes: UInt64?, nodeFreeBytes: Int?, memAvailable: Int?) -> (bytes: Int, capped: String?) {
+public func numaWorkingSet(quick: Bool, llcBytes: UInt64?, nodeFreeBytes: Int?, memAvailable: Int?, fraction: Double = 0.5) -> (bytes: Int, capped: String?) {
     let step = 2 << 20
     var want = max(quick ? 64 << 20 : 256 << 20, Int(4 * (llcBytes ?? 0)))
     want = (want + step - 1) / step * step
     var limits: [(Int, String)] = []
-    if let free = nodeFreeBytes { limits.append((free / 2, "half the node's free memory \(free >> 20) MiB")) }
-    if let available = memAvailable { limits.append((available / 2, "half of MemAvailable \(available >> 20) MiB")) }
+    let pct = ResourceLimits.percent(fraction)
+    if let free = nodeFreeBytes { limits.append((Int(Double(free) * fraction), "\(pct) of the node's free memory \(free >> 20) MiB")) }
+    if let available = memAvailable { limits.append((Int(Double(available) * fraction), "\(pct) of MemAvailable \(available >> 20) MiB")) }
     guard let (cap, why) = limits.min(by: { $0.0 < $1.0 }), cap < want else { return (want, nil) }
     let bytes = max(step, cap / step * step)
     return (bytes, "working set capped at \(bytes >> 20) MiB (\(why)); \(want >> 20) MiB was wanted")
@@ -304,7 +305,7 @@ struct NUMALatency: Benchmark {
         var warnings = plan.warnings
         let (bytes, capped) = numaWorkingSet(
             quick: context.quick, llcBytes: context.environment.lastLevelCacheBytes,
-            nodeFreeBytes: LibNUMA.freeBytes(node: plan.memNode), memAvailable: MemInfo.available())
+            nodeFreeBytes: LibNUMA.freeBytes(node: plan.memNode), memAvailable: MemInfo.available(), fraction: context.limits.memoryFraction)
         if let capped { warnings.append(capped) }
         let memory = try MappedMemory(bytes: bytes, hugePages: false)
         try memory.bind(toNode: plan.memNode)
@@ -357,7 +358,7 @@ struct NUMABandwidth: Benchmark {
         }
         let (bytes, capped) = numaWorkingSet(
             quick: context.quick, llcBytes: context.environment.lastLevelCacheBytes,
-            nodeFreeBytes: LibNUMA.freeBytes(node: plan.memNode), memAvailable: MemInfo.available())
+            nodeFreeBytes: LibNUMA.freeBytes(node: plan.memNode), memAvailable: MemInfo.available(), fraction: context.limits.memoryFraction)
         if let capped { warnings.append(capped) }
         let chunk = bytes / 8 / cpus.count
         let count = chunk * cpus.count

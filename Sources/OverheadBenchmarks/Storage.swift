@@ -112,7 +112,7 @@ struct StorageSetup {
     let warnings: [String]
     let details: [String: String]
 
-    /// The data file for this run: 1 GiB (256 MiB with --quick), at most half the free space.
+    /// The data file for this run: 1 GiB (256 MiB with --quick), at most `--disk-limit` of the free space.
     init(context: RunContext, benchmark: String, override: Int?) throws {
         directory = context.ioDirectory ?? defaultTemporaryDirectory()
         var warnings: [String] = []
@@ -124,12 +124,13 @@ struct StorageSetup {
         guard let free = StorageInfo.freeBytes(directory: directory) else {
             throw BenchmarkError.failed("cannot examine \(directory) (statvfs failed): pass --io-dir with a writable directory")
         }
-        let cap = free / 2 / (1 << 20) * (1 << 20)
+        let fraction = context.limits.diskFraction
+        let cap = Int(Double(free) * fraction) / (1 << 20) * (1 << 20)
         if want > cap {
             guard cap >= (override ?? Self.minimumFileBytes) else {
-                throw BenchmarkError.unsupported("only \(free >> 20) MiB free in \(directory); \(benchmark) needs a file of at least \(Self.minimumFileBytes >> 20) MiB (half the free space at most): pass --io-dir on a larger filesystem")
+                throw BenchmarkError.unsupported("only \(free >> 20) MiB free in \(directory); \(benchmark) needs a file of at least \(Self.minimumFileBytes >> 20) MiB (\(ResourceLimits.percent(fraction)) of the free space at most, --disk-limit): pass --io-dir on a larger filesystem")
             }
-            warnings.append("file capped at \(cap >> 20) MiB (half of the \(free >> 20) MiB free in \(directory)); \(want >> 20) MiB was wanted")
+            warnings.append("file capped at \(cap >> 20) MiB (\(ResourceLimits.percent(fraction)) of the \(free >> 20) MiB free in \(directory), --disk-limit); \(want >> 20) MiB was wanted")
             want = cap
         }
         do {

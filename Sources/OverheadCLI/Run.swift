@@ -50,6 +50,15 @@ extension OverheadBench {
 
         @Flag(help: "Read no performance counters.")
         var noCounters = false
+
+        @Option(help: "Percent of MemAvailable one benchmark may allocate (1-90).")
+        var memoryLimit: Double = 50
+
+        @Option(help: "Percent of the I/O directory's free space scratch files may take (1-90).")
+        var diskLimit: Double = 50
+
+        @Option(help: "Seconds one benchmark may spend measuring over the whole run; past it, it stops with what it has and the run goes on.")
+        var timeLimit: Double = 300
         @Option(help: "Peer for net.* benchmarks: HOST:PORT of an `overhead-bench serve` (default: a loopback server this run starts and stops).")
         var peer: String?
 
@@ -67,6 +76,9 @@ extension OverheadBench {
                 }
             }
             if let output, output.isEmpty { throw ValidationError("--output needs a path, or '-' for stdout") }
+            guard (1...90).contains(memoryLimit) else { throw ValidationError("--memory-limit is a percentage from 1 to 90") }
+            guard (1...90).contains(diskLimit) else { throw ValidationError("--disk-limit is a percentage from 1 to 90") }
+            guard timeLimit.isFinite, timeLimit > 0 else { throw ValidationError("--time-limit must be a positive number of seconds") }
             if noCounters && events != nil { throw ValidationError("--events and --no-counters contradict each other; pass one") }
             if let events, events.split(separator: ",").isEmpty { throw ValidationError("--events needs at least one event name") }
             if let cpu, !Affinity.allowedCPUs().contains(cpu) {
@@ -118,9 +130,10 @@ extension OverheadBench {
                 clock: clock, clockResolutionNs: resolution, counters: counterSource)
             // Scratch files go on the results' disk unless --io-dir says otherwise (not /tmp, often tmpfs).
             let resultsDirectory = destination.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
-            let context = RunContext(
+            var context = RunContext(
                 allowedCPUs: allowed, measurementCPU: measurementCPU, quick: quick, environment: environment, tscGHz: environment.tsc?.ghz,
                 peer: peer, ioDirectory: ioDir ?? resultsDirectory)
+            context.limits = ResourceLimits(memoryFraction: memoryLimit / 100, diskFraction: diskLimit / 100, caseSeconds: timeLimit)
 
             let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal)
             Interrupt.install()

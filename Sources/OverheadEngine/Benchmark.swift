@@ -196,6 +196,26 @@ public enum BenchmarkError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+/// How much of the machine one benchmark may take.
+public struct ResourceLimits: Sendable, Equatable {
+    /// Fraction of MemAvailable one benchmark may allocate (`--memory-limit`).
+    public var memoryFraction: Double
+    /// Fraction of the free space of the I/O directory scratch files may take (`--disk-limit`).
+    public var diskFraction: Double
+    /// Seconds one benchmark may spend measuring over the whole run before it is stopped and
+    /// reported with what it has (`--time-limit`).
+    public var caseSeconds: Double
+
+    public init(memoryFraction: Double = 0.5, diskFraction: Double = 0.5, caseSeconds: Double = 300) {
+        self.memoryFraction = memoryFraction
+        self.diskFraction = diskFraction
+        self.caseSeconds = caseSeconds
+    }
+
+    /// "50%" for messages.
+    public static func percent(_ fraction: Double) -> String { String(format: "%.0f%%", fraction * 100) }
+}
+
 /// What a benchmark may know about the run when it prepares.
 public struct RunContext: Sendable {
     /// CPUs this process may use, in order.
@@ -206,6 +226,8 @@ public struct RunContext: Sendable {
     public var environment: Environment
     /// TSC frequency in GHz when known (for cycles per op); nil otherwise.
     public var tscGHz: Double?
+    /// Memory, disk and time each benchmark may use.
+    public var limits = ResourceLimits()
     /// `run --peer HOST:PORT`: the `serve` instance network benchmarks talk to; nil = a loopback
     /// server started in-process.
     public var peer: String?

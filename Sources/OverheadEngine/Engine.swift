@@ -308,8 +308,17 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         }
         let iterations = state.iterations ?? 1
 
+        // The case's time limit over the whole run, checked between batches: a case that runs
+        // past it stops, keeps its samples and says why; the run goes on.
+        let remainingNs = max(0, context.limits.caseSeconds - state.measuredSeconds) * 1e9
+        let deadline = wallStart &+ UInt64(min(remainingNs, 1e18))
+        var overTime: Bool {
+            guard clock.now() > deadline else { return false }
+            state.skipReason = String(format: "stopped after its time limit of %.0f s (--time-limit)", context.limits.caseSeconds)
+            return true
+        }
         for _ in 0..<settings.warmupBatches {
-            if shouldStop() { break }
+            if shouldStop() || overTime { break }
             _ = measure(iterations)
         }
         // Counters run around the samples only: started before the first batch's clock read and
@@ -317,7 +326,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         for c in threadCounters { c.start() }
         var taken = 0
         for _ in 0..<settings.samplesPerRound {
-            if shouldStop() { break }
+            if shouldStop() || overTime { break }
             taken += 1
             let elapsed = Double(measure(iterations))
             let raw = elapsed / Double(iterations)

@@ -1,6 +1,8 @@
 import Foundation
 import Synchronization
 import Testing
+@testable import OverheadBenchmarks
+@testable import OverheadCLI
 @testable import OverheadEngine
 @testable import OverheadModel
 @testable import OverheadSystem
@@ -232,5 +234,32 @@ func testContext() -> RunContext {
         #expect(b.stealSeconds(since: a, cpus: [1]) == 50.0 / Double(StealSnapshot.userHz))
         #expect(b.stealSeconds(since: a, cpus: [0]) == 0)
         #expect(StealSnapshot(ticks: [:]).stealSeconds(since: a, cpus: [0]) == nil)
+    }
+}
+
+@Suite struct TimeLimitTests {
+    @Test func aCaseOverItsTimeLimitStopsKeepsItsSamplesAndTheRunGoesOn() throws {
+        let clock = FakeClock()
+        var context = testContext()
+        // Each batch takes ≥ 1 ms of fake time; 5 ms allows a few samples of the slow case only.
+        context.limits = ResourceLimits(caseSeconds: 0.005)
+        let engine = Engine(settings: EngineSettings(rounds: 4, samplesPerRound: 3, warmupBatches: 0, minSampleMs: 1, seed: 2), clock: clock, clockResolutionNs: 1)
+        let outcome = engine.run(cases: [BenchmarkCase(benchmark: FakeBenchmark(clock: clock, nsPerOp: 2_000_000, overheadNs: nil), params: [:])], context: context)
+        let r = try #require(outcome.results.first)
+        #expect(r.samples.count >= 1 && r.samples.count < 12)
+        #expect(r.warnings.contains { $0.contains("time limit of 0 s") || $0.contains("time limit") })
+        #expect(!outcome.interrupted)
+    }
+
+    @Test func limitsAreChecked() {
+        #expect(throws: (any Error).self) { try OverheadBench.parseAsRoot(["run", "--memory-limit", "95"]) }
+        #expect(throws: (any Error).self) { try OverheadBench.parseAsRoot(["run", "--time-limit", "0"]) }
+        #expect(throws: (any Error).self) { try OverheadBench.parseAsRoot(["run", "--disk-limit", "0.5"]) }
+    }
+
+    @Test func memoryLimitScalesTheCaps() {
+        #expect(streamArrayBytes(llcBytes: 64 << 20, memAvailable: 600 << 20, fraction: 0.25).bytes == 50 << 20)
+        #expect(latencyBytes(requested: 512 << 20, memAvailable: 1 << 30, fraction: 0.25).bytes == 256 << 20)
+        #expect(latencyBytes(requested: 512 << 20, memAvailable: 1 << 30, fraction: 0.25).capped?.contains("25% of MemAvailable") == true)
     }
 }
