@@ -1,4 +1,5 @@
 #include "cob_memory.h"
+#include "coverhead.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -104,6 +105,8 @@ void *cob_chain_build(void *base, size_t count, size_t stride, uint64_t seed) {
     for (size_t i = 0; i < count; i++) ((size_t *)(mem + i * stride))[1] = i;
     uint64_t state = seed;
     for (size_t i = count - 1; i > 0; i--) {
+        // Building a 512 MiB chain takes seconds of cache misses: give up at once on Ctrl-C.
+        if ((i & 0xFFFF) == 0 && cob_interrupt_signal() != 0) return 0;
         size_t j = (size_t)(next_random(&state) % i);  // j < i: Sattolo, not Fisher-Yates
         size_t *si = (size_t *)(mem + i * stride) + 1, *sj = (size_t *)(mem + j * stride) + 1;
         size_t t = *si;

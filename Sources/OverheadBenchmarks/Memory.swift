@@ -123,7 +123,7 @@ struct MemoryLatency: Benchmark {
         let (bytes, capped) = latencyBytes(requested: requested, memAvailable: MemInfo.available(), fraction: context.limits.memoryFraction)
         if let capped { warnings.append(capped) }
         let memory = try MappedMemory(bytes: bytes, hugePages: huge)
-        let chain = PointerChain(memory: memory, stride: 64, seed: UInt64(bytes))
+        let chain = try PointerChain(memory: memory, stride: 64, seed: UInt64(bytes))
         var details = ["lines": String(chain.slots), "mappedBytes": String(memory.bytes)]
         if let backed = memory.hugePageBackedBytes() {
             details["hugePageBytes"] = String(backed)

@@ -310,7 +310,7 @@ struct NUMALatency: Benchmark {
         let memory = try MappedMemory(bytes: bytes, hugePages: false)
         try memory.bind(toNode: plan.memNode)
         // The chain touches every page here: the binding, not the touching thread, places them.
-        let chain = PointerChain(memory: memory, stride: 64, seed: UInt64(bytes))
+        let chain = try PointerChain(memory: memory, stride: 64, seed: UInt64(bytes))
         var details = plan.details
         details["workingSetBytes"] = String(bytes)
         details["pageSize"] = "4k"

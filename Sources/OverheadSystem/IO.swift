@@ -214,6 +214,8 @@ public final class ScratchFile: Sendable {
         var offset = 0
         var target = directFD ?? owned
         while offset < size {
+            // Ctrl-C while a 1 GiB file is written: stop now, not seconds later.
+            if Interrupt.signal != nil { throw SystemError(call: "writing the scratch file (interrupted)", errno: EINTR) }
             let n = pwrite(target.raw, chunk.base, chunk.bytes, off_t(offset))
             if n < 0 && errno == EINTR { continue }
             if n < 0 && errno == EINVAL && target !== owned {

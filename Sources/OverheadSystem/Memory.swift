@@ -139,14 +139,17 @@ public final class PointerChain: @unchecked Sendable {
     private var position: UnsafeMutableRawPointer
 
     /// Touches the whole mapping (so faults are not timed) and links its slots in a seeded random
-    /// single cycle (`cob_chain_build`).
-    public init(memory: MappedMemory, stride: Int, seed: UInt64) {
+    /// single cycle (`cob_chain_build`). Throws EINTR when Ctrl-C arrives while building.
+    public init(memory: MappedMemory, stride: Int, seed: UInt64) throws(SystemError) {
         precondition(stride >= 16 && memory.bytes >= stride)
         self.memory = memory
         slots = memory.bytes / stride
         memory.touchAll(page: MappedMemory.pageSize)
-        start = cob_chain_build(memory.base, slots, stride, seed)
-        position = start
+        guard let first = cob_chain_build(memory.base, slots, stride, seed) else {
+            throw SystemError(call: "building the pointer chain (interrupted)", errno: EINTR)
+        }
+        start = first
+        position = first
     }
 
     /// Follows `hops` links from where the previous chase stopped (`cob_chain_chase`).

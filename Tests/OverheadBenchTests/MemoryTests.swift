@@ -16,14 +16,14 @@ let thpMode: String? = {
     @Test(arguments: [1, 2, 3, 64, 1000, 4096])
     func chainIsOneCycleThroughEverySlot(slots: Int) throws {
         let memory = try MappedMemory(bytes: slots * 64, hugePages: false)
-        let chain = PointerChain(memory: memory, stride: 64, seed: 42)
+        let chain = try PointerChain(memory: memory, stride: 64, seed: 42)
         #expect(chain.slots == memory.bytes / 64)
         #expect(chain.cycleLength() == chain.slots)
     }
 
     @Test func chainsDependOnTheSeedOnly() throws {
-        let a = PointerChain(memory: try MappedMemory(bytes: 1 << 20, hugePages: false), stride: 64, seed: 7)
-        let b = PointerChain(memory: try MappedMemory(bytes: 1 << 20, hugePages: false), stride: 64, seed: 7)
+        let a = try PointerChain(memory: try MappedMemory(bytes: 1 << 20, hugePages: false), stride: 64, seed: 7)
+        let b = try PointerChain(memory: try MappedMemory(bytes: 1 << 20, hugePages: false), stride: 64, seed: 7)
         // Same seed, same walk (relative to each base): equal hop counts back to the start.
         #expect(a.cycleLength() == b.cycleLength())
     }

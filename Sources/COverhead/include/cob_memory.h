@@ -29,7 +29,8 @@ void cob_stream_init(double *a, double *b, double *c, size_t begin, size_t end);
 size_t cob_stream_check(int kernel, const double *a, const double *b, const double *c, size_t begin, size_t end);
 
 /// Builds one random cycle through `count` slots of `stride` bytes in `base` (Sattolo's
-/// algorithm, seeded): each slot's first word points at the next slot. Returns the first slot.
+/// algorithm, seeded): each slot's first word points at the next slot. Returns the first slot, or
+/// NULL when an interrupt (cob_interrupt_signal) arrived while building.
 void *cob_chain_build(void *base, size_t count, size_t stride, uint64_t seed);
 
 /// Follows the chain `hops` times from `start` (p = *p); returns where it stopped.
