@@ -12,15 +12,10 @@
 #include <time.h>
 #include <x86intrin.h>
 
-typedef void (*loop_fn)(uint64_t n);
+#include "harness.h"
+
 static volatile uint64_t g_sink;
 static volatile double g_dsink;
-
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void loop_cpuid(uint64_t n) {
     unsigned a, b, c, d, s = 0;
@@ -82,45 +77,6 @@ static void loop_fp_sse2(uint64_t n) {
     double out[2];
     _mm_storeu_pd(out, s);
     g_dsink = out[0] + out[1];
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double measure(loop_fn fn) {
-    const uint64_t floor_ns = 10000000;
-    uint64_t n = 1;
-    for (;;) {
-        uint64_t t0 = now_ns();
-        fn(n);
-        uint64_t dt = now_ns() - t0;
-        if (dt >= floor_ns) break;
-        n = dt > 100000 ? (uint64_t)((double)n * floor_ns * 1.1 / (double)dt) + 1 : n * 10;
-    }
-    fn(n);
-    enum { SAMPLES = 15 };
-    double s[SAMPLES];
-    for (int i = 0; i < SAMPLES; i++) {
-        uint64_t t0 = now_ns();
-        fn(n);
-        s[i] = (double)(now_ns() - t0) / (double)n;
-    }
-    qsort(s, SAMPLES, sizeof s[0], cmp_double);
-    return s[SAMPLES / 2];
-}
-
-static void pin_last_cpu(void) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof set, &set) != 0) return;
-    int last = -1;
-    for (int c = 0; c < CPU_SETSIZE; c++)
-        if (CPU_ISSET(c, &set)) last = c;
-    CPU_ZERO(&set);
-    CPU_SET(last, &set);
-    sched_setaffinity(0, sizeof set, &set);
 }
 
 int main(int argc, char **argv) {
