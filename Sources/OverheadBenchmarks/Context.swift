@@ -220,7 +220,7 @@ func preparePingPong(
     }
     if let inspect, let more = peer.with({ inspect($0) }) { details.merge(more) { $1 } }
     let tally = SwitchTally()
-    return PreparedBenchmark(
+    var prepared = PreparedBenchmark(
         placement: .own(cpus: cpus.cpus),
         kernel: { n, _ in
             guard !tally.failed else { return }
@@ -275,6 +275,9 @@ func preparePingPong(
             }
             return warnings
         })
+    // Ping-pongs are made of context switches: count them outside the timed batches.
+    prepared.countersInSeparateBatch = true
+    return prepared
 }
 
 let placementParam = ParamSpec(

@@ -149,6 +149,9 @@ public struct PreparedBenchmark: Sendable {
     /// Runs once on every measuring thread, pinned, before calibration: first touch of memory
     /// (so pages land on the thread's NUMA node), per-thread state. Argument: the thread index.
     public var threadSetup: (@Sendable (_ thread: Int) -> Void)?
+    /// Count performance events over one extra, untimed batch instead of the timed samples: for
+    /// ops made of context switches, perf's per-switch bookkeeping would slow the timing itself.
+    public var countersInSeparateBatch = false
     /// A kernel that times itself, for operations whose per-batch setup must stay out of the
     /// measurement (mapping memory before first-touch faults, ...): runs `iterations` ops and
     /// returns the ns spent on them. Used instead of timing `kernel` when present (one thread).
