@@ -115,3 +115,28 @@ final class FakeCounterSource: CounterSource {
         #expect(setup.warnings.contains { $0.contains("no-such-event-xyz") && $0.contains("libpfm4 cannot encode") })
     }
 }
+
+@Suite struct SeparateCounterBatchTests {
+    struct SwitchHeavy: Benchmark {
+        let clock: FakeClock
+        var info: BenchmarkInfo { BenchmarkInfo(id: "fake.switchy", summary: "", reveals: "", params: [], metric: "latency", unit: "ns", better: .lower) }
+        func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
+            let clock = self.clock
+            var p = PreparedBenchmark(kernel: { n, _ in clock.advance(UInt64(n) * 500) })
+            p.countersInSeparateBatch = true
+            return p
+        }
+    }
+
+    @Test func countedOverOneUntimedBatchPerSegment() throws {
+        let clock = FakeClock()
+        let source = FakeCounterSource(perWindow: ["context-switches": (4_000, 10, 10)])
+        let engine = Engine(settings: EngineSettings(rounds: 2, samplesPerRound: 3, warmupBatches: 0, minSampleMs: 1, seed: 1),
+                            clock: clock, clockResolutionNs: 1, counters: source)
+        let r = try #require(engine.run(cases: [BenchmarkCase(benchmark: SwitchHeavy(clock: clock), params: [:])], context: testContext()).results.first)
+        // One window of one batch per segment: 4,000 switches over `iterations` ops.
+        #expect(abs(r.counters!["context-switches"]! - 4_000 / Double(r.iterationsPerSample)) < 1e-9)
+        #expect(r.details?["countersWindow"]?.contains("untimed") == true)
+        #expect(r.samples.count == 6)
+    }
+}
