@@ -38,17 +38,22 @@ func liftSamples(_ data: Data) -> (Data, [[Double]])? {
             // A string: find its end, honouring escapes.
             let start = i + 1
             var j = start
+            var escaped = false
             while j < n && bytes[j] != UInt8(ascii: "\"") {
+                if bytes[j] == UInt8(ascii: "\\") { escaped = true }
                 j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1
             }
             guard j < n else { return nil }
             let isSamplesKey = j - start == key.count && (0..<key.count).allSatisfy { bytes[start + $0] == key[$0] }
             i = j + 1
-            guard isSamplesKey else { continue }
             // `"samples"` followed by `:` is a key; anything else is a value that happens to say samples.
             var k = i
             while k < n && isSpace(bytes[k]) { k += 1 }
-            guard k < n, bytes[k] == UInt8(ascii: ":") else { continue }
+            let isKey = k < n && bytes[k] == UInt8(ascii: ":")
+            // A key with escapes may decode to "samples" (`"sampl\u0065s"`) where the scanner cannot
+            // see it; its array would then be taken for a placeholder. Such files take the full decoder.
+            if isKey && escaped { return nil }
+            guard isSamplesKey, isKey else { continue }
             k += 1
             while k < n && isSpace(bytes[k]) { k += 1 }
             guard k < n, bytes[k] == UInt8(ascii: "[") else { return nil }
