@@ -29,3 +29,19 @@ public func fuzzResultSet(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     }
     return 0
 }
+
+// SwiftPM links an executable target with main renamed to `ResultSetFuzz_main` (-entry-point-function-name),
+// which -parse-as-library leaves undefined; defining it to run libFuzzer's driver (what libFuzzer's
+// own main does) makes the harness link and run the same either way.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafeRawPointer?, Int) -> CInt
+) -> CInt
+
+@_cdecl("ResultSetFuzz_main")
+public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return runFuzzerDriver(&count, &arguments, fuzzResultSet)
+}
