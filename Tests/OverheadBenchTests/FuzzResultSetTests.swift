@@ -49,6 +49,8 @@ enum ResultSetOracle {
         for seed in Self.seeds.prefix(2) {
             #expect(ResultSetOracle.check(seed) == nil)
             #expect(try ResultSet.decode(Data(seed), source: "seed").results.count > 0)
+            // The checks added to the scanner must not push ordinary files off the fast path.
+            #expect(decodeLiftingSamples(Data(seed)) != nil)
         }
     }
 
@@ -92,6 +94,18 @@ enum ResultSetOracle {
     ])
     func knownHardInputs(text: String) {
         #expect(ResultSetOracle.check(Array(text.utf8)) == nil)
+    }
+
+    /// Odd text in a value no decoder reads (an unknown key): both decoders must still agree.
+    /// Invalid UTF-8 there was accepted by the fast path and refused by ResultSet.decode (found by
+    /// Fuzz/ResultSetFuzz).
+    @Test(arguments: [[0xB6], [0xC3], [0xED, 0xA0, 0x80], Array(#"\q"#.utf8), Array(#"\ud800"#.utf8), Array(#"\u00"#.utf8), [0x00], [0x09]] as [[UInt8]])
+    func oddTextInAnUnknownKeyDecodesAlike(bytes: [UInt8]) throws {
+        let seed = try #require(Self.seeds.first)
+        let marker = Array(#""schema":"#.utf8)
+        let at = try #require((0..<(seed.count - marker.count)).first { Array(seed[$0..<($0 + marker.count)]) == marker })
+        let input = Array(seed[..<at]) + Array(#""unknownKey":"x"#.utf8) + bytes + Array(#"y","#.utf8) + Array(seed[at...])
+        #expect(ResultSetOracle.check(input) == nil)
     }
 
     /// The escaped-key case above on a complete set: the fast path must keep each result's own samples.
