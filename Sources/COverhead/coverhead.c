@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -72,6 +73,14 @@ int cob_install_interrupt_handlers(void) {
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGINT, &sa, NULL) != 0) return -errno;
     if (sigaction(SIGTERM, &sa, NULL) != 0) return -errno;
+    /* The signal mask is inherited across exec: a parent that blocks SIGINT/SIGTERM (a test runner,
+       a supervisor's worker thread) would leave the handlers unreachable and the process unstoppable
+       but by SIGKILL. Unblock them in this thread (threads started later inherit it). */
+    sigset_t wanted;
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGINT);
+    sigaddset(&wanted, SIGTERM);
+    if (pthread_sigmask(SIG_UNBLOCK, &wanted, NULL) != 0) return -EINVAL;
     return 0;
 }
 

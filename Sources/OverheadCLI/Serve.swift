@@ -30,6 +30,15 @@ extension OverheadBench {
         @Flag(help: "Print nothing but errors.")
         var quiet = false
 
+        /// The warning for a listening address other than loopback: the echo server answers anyone
+        /// who can reach it, with no authentication. nil for 127.0.0.0/8 and ::1.
+        static func exposureWarning(for address: SocketAddress) -> String? {
+            guard !address.isLoopback else { return nil }
+            return "warning: serve is listening on \(address), not a loopback address: anyone who can reach this port "
+                + "gets an unauthenticated TCP/UDP echo (up to --max-clients connections); firewall it to the node under test, "
+                + "and stop serve when the benchmarks are done"
+        }
+
         func validate() throws {
             guard maxClients >= 1, maxClients <= 4096 else { throw ValidationError("--max-clients must be between 1 and 4096") }
             guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be a positive number of seconds") }
@@ -48,6 +57,8 @@ extension OverheadBench {
             Interrupt.reset()
             Interrupt.install()
             defer { Interrupt.uninstall() }
+            // A safety warning, so it is printed even with --quiet.
+            if let warning = Self.exposureWarning(for: server.address) { Terminal.err(warning) }
             server.start()
             if !quiet { Terminal.err("serving TCP echo/sink and UDP echo on \(server.address); Ctrl-C stops") }
             let deadline = duration.map { Date().addingTimeInterval($0) }

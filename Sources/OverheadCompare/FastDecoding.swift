@@ -31,6 +31,7 @@ func liftSamples(_ data: Data) -> (Data, [[Double]])? {
         var arrays: [[Double]] = []
         var copiedUpTo = 0
         var i = 0
+        var nonASCII = false
         let key = Array("samples".utf8)
         while i < n {
             let c = bytes[i]
@@ -38,17 +39,30 @@ func liftSamples(_ data: Data) -> (Data, [[Double]])? {
             // A string: find its end, honouring escapes.
             let start = i + 1
             var j = start
+            var escaped = false
             while j < n && bytes[j] != UInt8(ascii: "\"") {
+                // JSONDecoder does not check strings it skips (values of unknown keys), which
+                // ResultSet.decode rejects (found by Fuzz/ResultSetFuzz): a raw control character,
+                // a bad escape, a lone surrogate, invalid UTF-8. The scanner checks them instead.
+                if bytes[j] < 0x20 { return nil }
+                if bytes[j] >= 0x80 { nonASCII = true }
+                if bytes[j] == UInt8(ascii: "\\") {
+                    escaped = true
+                    guard j + 1 < n, validEscape(bytes, at: j + 1) else { return nil }
+                }
                 j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1
             }
             guard j < n else { return nil }
             let isSamplesKey = j - start == key.count && (0..<key.count).allSatisfy { bytes[start + $0] == key[$0] }
             i = j + 1
-            guard isSamplesKey else { continue }
             // `"samples"` followed by `:` is a key; anything else is a value that happens to say samples.
             var k = i
             while k < n && isSpace(bytes[k]) { k += 1 }
-            guard k < n, bytes[k] == UInt8(ascii: ":") else { continue }
+            let isKey = k < n && bytes[k] == UInt8(ascii: ":")
+            // A key with escapes may decode to "samples" (`"sampl\u0065s"`) where the scanner cannot
+            // see it; its array would then be taken for a placeholder. Such files take the full decoder.
+            if isKey && escaped { return nil }
+            guard isSamplesKey, isKey else { continue }
             k += 1
             while k < n && isSpace(bytes[k]) { k += 1 }
             guard k < n, bytes[k] == UInt8(ascii: "[") else { return nil }
@@ -77,7 +91,37 @@ func liftSamples(_ data: Data) -> (Data, [[Double]])? {
             i = k
         }
         out.append(UnsafeBufferPointer(rebasing: bytes[copiedUpTo..<n]))
+        // The UTF-8 of strings, checked only when there is non-ASCII text (see the string loop).
+        if nonASCII && String(bytes: bytes, encoding: .utf8) == nil { return nil }
         return (out, arrays)
+    }
+}
+
+/// Whether the escape whose letter is at `i` (after a backslash) is one JSON allows. `\u` escapes
+/// of UTF-16 surrogates are refused even when paired: the caller then takes the full decoder, which
+/// knows the pairing rules (result sets do not contain them).
+private func validEscape(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+    switch b[i] {
+    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+        UInt8(ascii: "r"), UInt8(ascii: "t"):
+        return true
+    case UInt8(ascii: "u"):
+        guard i + 4 < b.count else { return false }
+        var value = 0
+        for k in 1...4 {
+            let c = b[i + k]
+            let digit: Int
+            switch c {
+            case 0x30...0x39: digit = Int(c) - 0x30
+            case 0x41...0x46: digit = Int(c) - 0x41 + 10
+            case 0x61...0x66: digit = Int(c) - 0x61 + 10
+            default: return false
+            }
+            value = value << 4 | digit
+        }
+        return !(0xD800...0xDFFF).contains(value)
+    default:
+        return false
     }
 }
 

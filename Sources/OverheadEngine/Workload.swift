@@ -97,6 +97,9 @@ public struct Workload: Sendable, Equatable {
 
     /// Parses workload YAML; `path` names it in errors.
     public static func parse(_ text: String, path: String) throws(WorkloadError) -> Workload {
+        if let line = nestingBeyondLimit(text) {
+            throw .invalid(path: path, line: line, message: "nested more than \(maximumNesting) levels deep; a workload needs 4 (benchmarks, entry, params, values)")
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -195,6 +198,53 @@ public struct Workload: Sendable, Equatable {
         let filtered = cases.filter { c in only.contains { globMatches($0, c.benchmark.info.id) } }
         if filtered.isEmpty { throw .onlyMatchesNothing(patterns: only, ids: unique(cases.map { $0.benchmark.info.id })) }
         return filtered
+    }
+
+    /// Yams composes and converts nodes recursively, so YAML nested thousands deep overflows the
+    /// stack and crashes (found by FuzzWorkloadTests). A workload nests 4 levels; 64 is far beyond any.
+    static let maximumNesting = 64
+
+    /// The line (1-based) where flow nesting (`[`, `{`) or block nesting (indentation plus compact
+    /// `- `/`? ` indicators) first exceeds `maximumNesting`; nil when it never does. An over-estimate:
+    /// brackets inside quoted strings count too, which only matters for absurd texts.
+    static func nestingBeyondLimit(_ text: String) -> Int? {
+        var flow = 0
+        var line = 1
+        var atLineStart = true
+        var block = 0
+        var inComment = false
+        var previous: UInt8 = 0x0A
+        for c in text.utf8 {
+            if c == 0x0A {
+                line += 1
+                atLineStart = true
+                block = 0
+                inComment = false
+                previous = c
+                continue
+            }
+            if atLineStart {
+                // Leading spaces, tabs and the compact indicators "- " and "? " each open a level at most.
+                if c == 0x20 || c == 0x09 || c == UInt8(ascii: "-") || c == UInt8(ascii: "?") {
+                    block += 1
+                    if block > maximumNesting { return line }
+                    previous = c
+                    continue
+                }
+                atLineStart = false
+            }
+            if c == UInt8(ascii: "#") && (previous == 0x20 || previous == 0x09 || previous == 0x0A) { inComment = true }
+            if !inComment {
+                if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") {
+                    flow += 1
+                    if flow > maximumNesting { return line }
+                } else if (c == UInt8(ascii: "]") || c == UInt8(ascii: "}")) && flow > 0 {
+                    flow -= 1
+                }
+            }
+            previous = c
+        }
+        return nil
     }
 
     private static func parseSettings(_ node: Node?, base: WorkloadSettings, path: String) throws(WorkloadError) -> WorkloadSettings {
