@@ -164,6 +164,9 @@ public struct Workload: Sendable, Equatable {
         return Workload(name: name, description: description, path: path, settings: settings, quickSettings: quickSettings, entries: entries)
     }
 
+    /// The most cases one `benchmarks:` entry may expand to (a run of more would take days).
+    public static let maximumCasesPerEntry = 1_000
+
     /// Checks ids and params against the registry and expands every param list into cases
     /// (the cartesian product; params a workload leaves out take the benchmark's defaults).
     public func resolve(registry: BenchmarkRegistry, only: [String] = [], cpus: Int = 1) throws(WorkloadError) -> [BenchmarkCase] {
@@ -182,6 +185,11 @@ public struct Workload: Sendable, Equatable {
                 for value in values where !spec.values.accepts(value) {
                     throw .invalid(path: path, line: entry.line, message: "'\(entry.id)' param '\(key)': '\(value)' is not valid; valid: \(spec.values.hint)")
                 }
+            }
+            // Refuse a cartesian product no run could finish, before building it.
+            let product = specs.reduce(1.0) { $0 * Double(unique(entry.params[$1.name] ?? $1.defaults(cpus: cpus)).count) }
+            if product > Double(Self.maximumCasesPerEntry) {
+                throw .invalid(path: path, line: entry.line, message: "'\(entry.id)' expands to \(Int(min(product, 1e15))) parameter combinations; at most \(Self.maximumCasesPerEntry) per entry")
             }
             var combos: [[String: String]] = [[:]]
             for spec in specs {

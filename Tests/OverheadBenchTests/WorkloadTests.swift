@@ -118,3 +118,19 @@ import Testing
         #expect(!ParamValues.positiveInteger(extra: []).accepts("0"))
     }
 }
+
+@Suite struct WorkloadExpansionTests {
+    @Test func hugeCartesianProductsAreRefused() throws {
+        let sizes = (1...40).map { "\($0)K" }.joined(separator: ", ")
+        let w = try Workload.parse("benchmarks:\n  - id: mem.lat\n    params:\n      bytes: [\(sizes)]\n      pages: [4k, 2m]\n", path: "w.yaml")
+        #expect(try w.resolve(registry: Catalog.registry).count == 80)
+        let many = (1...1200).map { "\($0)K" }.joined(separator: ", ")
+        let big = try Workload.parse("benchmarks:\n  - id: mem.lat\n    params:\n      bytes: [\(many)]\n      pages: [4k, 2m]\n", path: "w.yaml")
+        do {
+            _ = try big.resolve(registry: Catalog.registry)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("w.yaml:2: 'mem.lat' expands to 2400 parameter combinations"))
+        }
+    }
+}
