@@ -29,6 +29,25 @@ final class FirstError: Sendable {
 /// overshoot from making a multi-second batch.
 let creationBatchCap = 20_000
 
+/// A creation benchmark: `loop(n)` performs n creations in C and returns 0 or -errno; the first
+/// failure stops the batch and fails the case.
+func creationBenchmark(
+    what: String, details: [String: String], teardown: @escaping @Sendable () -> Void = {},
+    loop: @escaping @Sendable (UInt64) -> Int32
+) -> PreparedBenchmark {
+    let error = FirstError()
+    return PreparedBenchmark(
+        kernel: { n, _ in
+            guard !error.failed else { return }
+            let rc = loop(UInt64(n))
+            if rc != 0 { error.record(rc, what: what) }
+        },
+        maxIterationsPerBatch: creationBatchCap,
+        teardown: teardown,
+        validate: { try error.check() },
+        details: details)
+}
+
 /// `proc.fork`: fork, the child `_exit(0)`s at once, the parent `waitpid`s.
 struct ProcessFork: Benchmark {
     let info = BenchmarkInfo(
@@ -38,19 +57,13 @@ struct ProcessFork: Benchmark {
         params: [], metric: "latency", unit: "ns", better: .lower)
 
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
-        let error = FirstError()
-        return PreparedBenchmark(
-            kernel: { n, _ in
-                guard !error.failed else { return }
-                let rc = cob_proc_fork_exit(UInt64(n))
-                if rc != 0 { error.record(rc, what: "fork/_exit/waitpid") }
-            },
-            maxIterationsPerBatch: creationBatchCap,
-            validate: { try error.check() },
+        creationBenchmark(
+            what: "fork/_exit/waitpid",
             details: [
                 "method": "fork() from a pinned worker thread; the child calls only _exit(0); cost grows with the parent's mapped memory",
                 "parentMemory": parentMemory(),
-            ])
+            ],
+            loop: { cob_proc_fork_exit($0) })
     }
 }
 
@@ -63,16 +76,10 @@ struct ProcessThread: Benchmark {
         params: [], metric: "latency", unit: "ns", better: .lower)
 
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
-        let error = FirstError()
-        return PreparedBenchmark(
-            kernel: { n, _ in
-                guard !error.failed else { return }
-                let rc = cob_proc_thread_create_join(UInt64(n))
-                if rc != 0 { error.record(rc, what: "pthread_create/pthread_join") }
-            },
-            maxIterationsPerBatch: creationBatchCap,
-            validate: { try error.check() },
-            details: ["method": "the new thread inherits the pinned worker's CPU; glibc caches thread stacks, so this is clone + switch + exit"])
+        creationBenchmark(
+            what: "pthread_create/pthread_join",
+            details: ["method": "the new thread inherits the pinned worker's CPU; glibc caches thread stacks, so this is clone + switch + exit"],
+            loop: { cob_proc_thread_create_join($0) })
     }
 }
 
@@ -86,20 +93,14 @@ struct ProcessExec: Benchmark {
 
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
         let (path, program, cleanup) = execTarget()
-        let error = FirstError()
-        return PreparedBenchmark(
-            kernel: { n, _ in
-                guard !error.failed else { return }
-                let rc = path.withCString { cob_proc_fork_exec($0, UInt64(n)) }
-                if rc != 0 { error.record(rc, what: "fork/execve(\(path))/waitpid") }
-            },
-            maxIterationsPerBatch: creationBatchCap,
-            teardown: cleanup,
-            validate: { try error.check() },
+        return creationBenchmark(
+            what: "fork/execve(\(path))/waitpid",
             details: [
                 "program": program, "method": "fork() from a pinned worker thread, execve with no arguments or environment, waitpid",
                 "parentMemory": parentMemory(),
-            ])
+            ],
+            teardown: cleanup,
+            loop: { n in path.withCString { cob_proc_fork_exec($0, n) } })
     }
 
     /// The program to exec, what to say about it, and how to remove it: the static helper written
