@@ -38,7 +38,7 @@ let package = Package(
                 "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadExplain", "OverheadModel", "OverheadReport",
                 "OverheadSystem", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .executableTarget(name: "overhead-bench", dependencies: ["OverheadCLI"]),
+        .executableTarget(name: "overhead-bench", dependencies: ["OverheadCLI", "OverheadSystem"]),
         .testTarget(
             name: "OverheadBenchTests",
             dependencies: [

@@ -165,6 +165,9 @@ static int cob_ctx_read_byte_deadline(cob_ctx_pipe *p, int fd, char *c) {
 }
 
 cob_ctx_pipe *cob_ctx_pipe_start(int party, int peer_cpu, int *err) {
+    // A peer that dies must turn our next write into EPIPE (which the loops report), not a
+    // SIGPIPE that ends the whole process: pipes to peers imply ignoring SIGPIPE.
+    signal(SIGPIPE, SIG_IGN);
     cob_ctx_pipe *p = calloc(1, sizeof *p);
     if (!p) { *err = ENOMEM; return NULL; }
     p->party = party;
