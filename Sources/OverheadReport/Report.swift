@@ -54,7 +54,7 @@ func verdictWords(_ v: Verdict) -> String {
     }
 }
 
-private struct ReportBuilder {
+struct ReportBuilder {
     let input: ReportInput
     let comparison: Comparison?
     /// Configuration labels, baseline first when compared.
@@ -270,6 +270,8 @@ private struct ReportBuilder {
         m.raw("</figure>")
         if benchmarkIDs.contains("mem.lat") { latencyChart(&m) }
         if benchmarkIDs.contains(where: { $0.hasPrefix("mem.bw.") }) { bandwidthCharts(benchmarkIDs.filter { $0.hasPrefix("mem.bw.") }, &m) }
+        if benchmarkIDs.contains(where: { $0.hasPrefix("numa.") }) { numaHeatmaps(&m) }
+        if cat == "io" || cat == "net" { percentileTable(benchmarkIDs, &m) }
         numbersTable(cat, cases: cases, benchmarkIDs: benchmarkIDs, &m)
         m.raw("</section>")
     }

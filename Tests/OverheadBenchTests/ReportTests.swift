@@ -332,3 +332,36 @@ let hostile = "<script>alert(1)</script>\"'&"
         #expect(throws: (any Error).self) { try OverheadBench.parseAsRoot(["report", compareFixture("vm.json")]) }
     }
 }
+
+@Suite struct ReportMatrixTests {
+    func result(_ id: String, _ params: [String: String], unit: String, better: Better, median: Double, derived: [String: Double]) throws -> BenchmarkResult {
+        let samples = [median * 0.99, median, median * 1.01, median, median]
+        return BenchmarkResult(
+            benchmark: id, params: params, metric: "m", unit: unit, better: better, samples: samples, summary: try summarize(samples),
+            counters: nil, warnings: [], iterationsPerSample: 1, overheadNsPerOp: nil, cpus: [0],
+            conditions: RunConditions(measuredSeconds: 1, stealPercent: 0, involuntaryContextSwitches: 0, voluntaryContextSwitches: 0),
+            details: nil, derived: derived)
+    }
+
+    @Test func numaHeatmapAndPercentilesAreDrawn() throws {
+        var set = try sampleResultSet()
+        set.label = "two-node <host>"
+        set.results = [
+            try result("numa.lat", ["cpuNode": "0", "memNode": "0"], unit: "ns", better: .lower, median: 100, derived: ["ratioToLocal": 1, "slitDistance": 10]),
+            try result("numa.lat", ["cpuNode": "0", "memNode": "1"], unit: "ns", better: .lower, median: 180, derived: ["ratioToLocal": 1.8, "slitDistance": 21]),
+            try result("numa.lat", ["cpuNode": "1", "memNode": "0"], unit: "ns", better: .lower, median: 175, derived: ["ratioToLocal": 1.75, "slitDistance": 21]),
+            try result("numa.lat", ["cpuNode": "1", "memNode": "1"], unit: "ns", better: .lower, median: 101, derived: ["ratioToLocal": 1, "slitDistance": 10]),
+            try result("io.randread", ["direct": "true", "qd": "1"], unit: "IOPS", better: .higher, median: 14_000, derived: ["p50Us": 63, "p99Us": 382, "p999Us": 2826, "latencyOps": 500]),
+        ]
+        let groups = [SetGroup(name: set.label, sets: [LoadedSet(path: "x.json", set: set)])]
+        let html = renderReport(ReportInput(groups: groups, comparison: nil, benchmarks: Catalog.registry.benchmarks.map(\.info)))
+        #expect(xmlError(html) == nil)
+        let heat = try #require(html.components(separatedBy: "id=\"chart-two-node--host--numa-lat\"").last?.components(separatedBy: "</svg>").first)
+        #expect(heat.components(separatedBy: "<rect").count - 1 == 4)
+        #expect(heat.contains("×1.80 SLIT 21"))
+        #expect(heat.contains("cpu 1 → mem 0: 175.0 ns, 1.75× local SLIT 21"))
+        #expect(!html.contains("<host>"))
+        #expect(html.contains("Latency percentiles (µs)"))
+        #expect(html.contains("<td class=\"num\">382.0</td>"))
+    }
+}
