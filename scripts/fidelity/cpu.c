@@ -20,7 +20,8 @@ static volatile double g_dsink;
 static void loop_cpuid(uint64_t n) {
     unsigned a, b, c, d, s = 0;
     for (uint64_t i = 0; i < n; i++) {
-        __cpuid_count(0, 0, a, b, c, d);
+        // volatile: clang would hoist a plain __cpuid_count out of the loop (same inputs, same outputs).
+        __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
         s += a;
     }
     g_sink = s;
