@@ -20,26 +20,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness.h"
+
 static int g_to_peer[2], g_from_peer[2];
 static _Atomic uint32_t g_word;
 static int g_peer_cpu;
-
-static uint64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void pin(int cpu) {
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     sched_setaffinity(0, sizeof set, &set);
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static void pipe_loop(uint64_t n) {
@@ -85,28 +76,6 @@ static void *futex_peer(void *arg) {
         atomic_store(&g_word, 0);
         futex(&g_word, FUTEX_WAKE_PRIVATE, 1);
     }
-}
-
-static double measure(void (*fn)(uint64_t)) {
-    const uint64_t floor_ns = 10000000;  // 10 ms, the tool's default sample floor
-    uint64_t n = 1;
-    for (;;) {
-        uint64_t t0 = now_ns();
-        fn(n);
-        uint64_t dt = now_ns() - t0;
-        if (dt >= floor_ns) break;
-        n = dt > 100000 ? (uint64_t)((double)n * floor_ns * 1.1 / (double)dt) + 1 : n * 10;
-    }
-    fn(n);  // warm-up
-    enum { SAMPLES = 15 };
-    double s[SAMPLES];
-    for (int i = 0; i < SAMPLES; i++) {
-        uint64_t t0 = now_ns();
-        fn(n);
-        s[i] = (double)(now_ns() - t0) / (double)n;
-    }
-    qsort(s, SAMPLES, sizeof s[0], cmp_double);
-    return s[SAMPLES / 2];
 }
 
 int main(int argc, char **argv) {

@@ -43,7 +43,7 @@ static double measure(loop_fn fn) {
     return s[SAMPLES / 2];
 }
 
-static void pin_last_cpu(void) {
+__attribute__((unused)) static void pin_last_cpu(void) {
     cpu_set_t set;
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof set, &set) != 0) return;
