@@ -14,8 +14,14 @@ extension OverheadBench {
             discussion: """
                 Benchmarks run in a seeded random order over several rounds so drift spreads over all of them.
                 The result set goes to Results/<host>-<label>-<UTC time>.json unless --output says otherwise;
-                an existing file is never overwritten without --force. Ctrl-C stops after the current batch and
-                still writes what was measured (marked interrupted), then exits with status 130.
+                an existing file is never overwritten without --force, and nothing but a regular file is ever
+                replaced (not a device, FIFO, socket, directory or symbolic link, even with --force). Ctrl-C,
+                SIGTERM or SIGHUP stops after the current batch and still writes what was measured (marked
+                interrupted). Exit status: 0 when the result set was written (even if stdout or stderr went
+                away), 1 on an error (if the result set cannot be written where asked, it is saved under the
+                temporary directory and the message names the file), 3 when nothing was measured (every case
+                skipped or failed; the set is still written with the reasons), 130 when interrupted, 64 on a
+                usage error.
                 """)
 
         @Option(help: "Workload name (Workloads/NAME.yaml) or path to a workload file. Default: default (quick with --quick).")
@@ -39,10 +45,10 @@ extension OverheadBench {
         @Flag(help: "No progress on stderr.")
         var quiet = false
 
-        @Option(help: "Seed of the interleaving order (default: random; always recorded in the result set).")
+        @Option(parsing: .unconditional, help: "Seed of the interleaving order, 0 to 18446744073709551615 (default: random; always recorded in the result set).", transform: parseSeed)
         var seed: UInt64?
 
-        @Option(help: "CPU that single-threaded benchmarks are pinned to (default: the last CPU this process may use).")
+        @Option(parsing: .unconditional, help: "CPU that single-threaded benchmarks are pinned to (default: the last CPU this process may use).")
         var cpu: Int?
 
         @Option(help: "Comma-separated performance events (libpfm4 names; see `list --events`) instead of the defaults: cycles, instructions, LLC and dTLB load misses, branch misses, context-switches, cpu-migrations, page-faults, task-clock.")
@@ -51,13 +57,13 @@ extension OverheadBench {
         @Flag(help: "Read no performance counters.")
         var noCounters = false
 
-        @Option(help: "Percent of MemAvailable one benchmark may allocate (1-90).")
+        @Option(parsing: .unconditional, help: "Percent of MemAvailable one benchmark may allocate (1-90).")
         var memoryLimit: Double = 50
 
-        @Option(help: "Percent of the I/O directory's free space scratch files may take (1-90).")
+        @Option(parsing: .unconditional, help: "Percent of the I/O directory's free space scratch files may take (1-90).")
         var diskLimit: Double = 50
 
-        @Option(help: "Seconds one benchmark may spend measuring over the whole run; past it, it stops with what it has and the run goes on.")
+        @Option(parsing: .unconditional, help: "Seconds one benchmark may spend measuring over the whole run; past it, it stops with what it has and the run goes on.")
         var timeLimit: Double = 300
         @Option(help: "Peer for net.* benchmarks: HOST:PORT of an `overhead-bench serve` (default: a loopback server this run starts and stops).")
         var peer: String?
@@ -70,6 +76,10 @@ extension OverheadBench {
         }
 
         func validate() throws {
+            // An empty --only (an unset shell variable, a stray comma) would otherwise mean "everything".
+            if only.contains(where: { $0.split(separator: ",").allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }) {
+                throw ValidationError("--only needs at least one pattern, e.g. --only 'sys.*,timer.*'; leave it out to run the whole workload")
+            }
             if let label {
                 guard !label.isEmpty, label.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
                     throw ValidationError("--label must be letters, digits, '-', '_' or '.', e.g. bare-metal or vm-sriov")
@@ -154,6 +164,13 @@ extension OverheadBench {
                     minSampleMs: settings.minSampleMs, only: patterns, clockResolutionNs: resolution),
                 results: outcome.results, skipped: outcome.skipped, warnings: runWarnings + outcome.warnings,
                 interrupted: outcome.interrupted)
+            try deliver(set.withUsableValues(), to: destination)
+        }
+
+        /// Writes the result set, then the summary; decides the exit status. A closed or full stdout
+        /// or stderr only silences the summary and the progress; a result set that cannot reach its
+        /// destination (file or stdout) is saved under a named path instead.
+        private func deliver(_ set: ResultSet, to destination: String?) throws {
             let data = try set.encoded()
             let summary = renderRunSummary(set)
             if let destination {
@@ -161,12 +178,24 @@ extension OverheadBench {
                 Terminal.out(summary)
                 Terminal.out("\nresult set: \(destination)")
             } else {
-                FileHandle.standardOutput.write(data)
+                if !StandardStream.output.write(data) {
+                    let reason = StandardStream.output.failure.map { "\($0)" } ?? "write failed"
+                    Terminal.err(summary)
+                    if let rescue = Self.rescue(data, id: set.id) {
+                        throw CLIError("cannot write the result set to stdout (\(reason)); it was saved to \(rescue) instead")
+                    }
+                    throw CLIError("cannot write the result set to stdout (\(reason)), nor save it in \(Self.rescueDirectories.joined(separator: ", ")); it is lost")
+                }
                 Terminal.err(summary)
             }
-            if outcome.interrupted {
-                Terminal.err("interrupted: wrote the \(set.results.count) benchmark(s) measured so far")
+            if set.interrupted {
+                let by = Interrupt.signal.map { " by \(Interrupt.name(of: $0))" } ?? ""
+                Terminal.err("interrupted\(by): wrote the \(set.results.count) benchmark(s) measured so far")
                 throw ExitCode(130)
+            }
+            if set.results.isEmpty {
+                Terminal.err("nothing was measured: every case was skipped or failed (see the skipped lines of the summary); exit status 3")
+                throw ExitCode(3)
             }
         }
 
@@ -190,13 +219,28 @@ extension OverheadBench {
                 }
                 path = "Results/\(safeHost)-\(label)-\(formatter.string(from: date)).json"
             }
-            if !force && FileManager.default.fileExists(atPath: path) {
-                throw CLIError("\(path) already exists; pass --force to overwrite it, or choose another --output")
-            }
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
                 throw CLIError("cannot write \(path): directory \(directory) does not exist")
+            }
+            if output == nil {
+                // The label is part of the default file name, whose length the file system bounds.
+                let name = URL(fileURLWithPath: path).lastPathComponent.utf8.count
+                let limit = AtomicFile.maximumNameBytes(inDirectory: directory)
+                if name > limit {
+                    let room = label.utf8.count - (name - limit)
+                    guard room > 0 else {
+                        throw CLIError("the result file name \(path) would be \(name) bytes, more than the \(limit) this file system allows, whatever the label; pass --output PATH")
+                    }
+                    throw CLIError(
+                        "--label is \(label.utf8.count) bytes long: the result file name \(path) would be \(name) bytes, more than the \(limit) this file system allows; use a label of at most \(room) bytes, or pass --output PATH")
+                }
+            }
+            do {
+                try AtomicFile.checkDestination(path, overwrite: force)
+            } catch {
+                throw CLIError("\(error)")
             }
             guard access(directory, W_OK) == 0 else {
                 throw CLIError("cannot write \(path): directory \(directory) is not writable")
@@ -209,14 +253,39 @@ extension OverheadBench {
             do {
                 try AtomicFile.write(data, to: path, overwrite: force)
             } catch {
-                let rescue = NSTemporaryDirectory() + "overhead-bench-\(id).json"
-                if (try? AtomicFile.write(data, to: rescue, overwrite: false)) != nil {
+                if let rescue = Self.rescue(data, id: id) {
                     throw CLIError("\(error); the result set was saved to \(rescue) instead")
                 }
-                throw CLIError("\(error)")
+                throw CLIError("\(error); saving it in \(Self.rescueDirectories.joined(separator: ", ")) failed too, so it is lost")
             }
         }
+
+        /// Where a result set goes when its destination fails: the temporary directory ($TMPDIR or
+        /// /tmp), else the current directory, else $HOME.
+        static var rescueDirectories: [String] {
+            var directories = [NSTemporaryDirectory(), FileManager.default.currentDirectoryPath]
+            if let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty { directories.append(home) }
+            return directories
+        }
+
+        /// Saves `data` as overhead-bench-<id>.json in the first rescue directory that takes it; its path.
+        static func rescue(_ data: Data, id: String) -> String? {
+            for directory in rescueDirectories {
+                let path = URL(fileURLWithPath: directory).appendingPathComponent("overhead-bench-\(id).json").path
+                if (try? AtomicFile.write(data, to: path, overwrite: false)) != nil { return path }
+            }
+            return nil
+        }
     }
+}
+
+/// A seed as `--seed` takes it. The option parses with `.unconditional`, so "-1" arrives here
+/// (instead of being taken for an option and reported as a missing value) and is refused by name.
+func parseSeed(_ text: String) throws -> UInt64 {
+    guard let seed = UInt64(text) else {
+        throw ValidationError("a seed is a whole number from 0 to \(UInt64.max), e.g. --seed 42")
+    }
+    return seed
 }
 
 /// ISO-8601 UTC with milliseconds.
@@ -262,13 +331,13 @@ final class ProgressPrinter: Sendable {
         guard enabled else { return }
         let text = "[\(event.done + 1)/\(event.total)] round \(event.round)/\(event.rounds) \(event.caseName)"
         if terminal {
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+            StandardStream.error.write("\r\u{1B}[K\(text)")
         } else {
             Terminal.err(text)
         }
     }
 
     func finish() {
-        if enabled && terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if enabled && terminal { StandardStream.error.write("\r\u{1B}[K") }
     }
 }

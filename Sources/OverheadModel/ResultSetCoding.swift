@@ -111,6 +111,7 @@ extension ResultSet {
             }
             guard !r.unit.isEmpty else { throw .invalid(path: source, reason: "\(name) has no unit") }
         }
+        try validateValues(source: source)
     }
 
     private static func describe(_ error: Error) -> String {
