@@ -29,7 +29,7 @@ extension OverheadBench {
         @Flag(help: "Overwrite --output if it exists.")
         var force = false
 
-        @Option(help: "Seed of the bootstrap; the same inputs and seed give the same intervals.")
+        @Option(parsing: .unconditional, help: "Seed of the bootstrap; the same inputs and seed give the same intervals.", transform: parseSeed)
         var seed: UInt64 = 1
 
         func validate() throws {
@@ -38,9 +38,18 @@ extension OverheadBench {
         }
 
         func run() throws {
+            if output != "-" {
+                // Refused before any work: an existing file without --force, anything not a regular file.
+                do {
+                    try AtomicFile.checkDestination(output, overwrite: force)
+                } catch {
+                    throw CLIError("\(error)")
+                }
+            }
             let html = try render(generatedAt: isoTimestamp(Date()))
             if output == "-" {
-                FileHandle.standardOutput.write(Data(html.utf8))
+                Terminal.out(html, terminator: "")
+                try Terminal.checkOutput()
                 return
             }
             do {

@@ -75,8 +75,10 @@ public struct LoadedInput: Sendable {
 }
 
 /// Reads result sets from files and directories (searched recursively for `*.json`), decoding in
-/// parallel. Every unusable file is reported, each error naming its file; a set given twice (same id)
-/// counts once, so pooled samples are never duplicated.
+/// parallel. Every unusable file is reported, each error naming its file; a set given twice (same id,
+/// same content) counts once, so pooled samples are never duplicated, while two files with one id
+/// and different content are an error naming both (which one is right cannot be told). The notes
+/// name every interrupted set and every set without results.
 public func loadResultSets(paths: [String]) throws(CompareError) -> LoadedInput {
     guard !paths.isEmpty else { throw .noInput }
     var files: [String] = []
@@ -104,15 +106,22 @@ public func loadResultSets(paths: [String]) throws(CompareError) -> LoadedInput 
     var sets: [LoadedSet] = []
     var errors: [ResultSetError] = []
     var notes: [String] = []
-    var firstPathForID: [String: String] = [:]
+    var firstForID: [String: LoadedSet] = [:]
     for (index, outcome) in slots.take().enumerated() {
         switch outcome {
         case .success(let set):
-            if let earlier = firstPathForID[set.id] {
-                notes.append("\(files[index]) is the same result set as \(earlier) (id \(set.id)); counted once")
+            if let earlier = firstForID[set.id] {
+                if earlier.set == set {
+                    notes.append("\(files[index]) is the same result set as \(earlier.path) (id \(set.id)); counted once")
+                } else {
+                    errors.append(.invalid(
+                        path: files[index],
+                        reason: "has the id \(set.id) of \(earlier.path) but different content; one of them was edited or copied over the other, so neither can be trusted; remove the wrong one (or give it a new id)"))
+                }
             } else {
-                firstPathForID[set.id] = files[index]
+                firstForID[set.id] = LoadedSet(path: files[index], set: set)
                 sets.append(LoadedSet(path: files[index], set: set))
+                notes.append(contentsOf: completenessNotes(set, path: files[index]))
             }
         case .failure(let error):
             errors.append(error)
@@ -122,6 +131,19 @@ public func loadResultSets(paths: [String]) throws(CompareError) -> LoadedInput 
     }
     guard errors.isEmpty else { throw .badInput(errors) }
     return LoadedInput(sets: sets, notes: notes)
+}
+
+/// What a reader must know before trusting a comparison with this set: it was interrupted, or it
+/// holds no results at all.
+public func completenessNotes(_ set: ResultSet, path: String) -> [String] {
+    let skipped = set.skipped.isEmpty ? "" : "; \(set.skipped.count) case\(set.skipped.count == 1 ? " was" : "s were") skipped"
+    if set.interrupted {
+        return ["\(path) (label \(set.label)) was interrupted: it holds only the \(set.results.count) result\(set.results.count == 1 ? "" : "s") finished before the stop\(skipped)"]
+    }
+    if set.results.isEmpty {
+        return ["\(path) (label \(set.label)) holds no results: nothing was measured\(skipped)"]
+    }
+    return []
 }
 
 /// `*.json` files under a directory, recursively, sorted so that output is reproducible.
