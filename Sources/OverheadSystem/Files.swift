@@ -15,7 +15,7 @@ public enum FileWriteError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notRegular(let path, let kind):
-            return "\(path) is \(kind), not a regular file; overhead-bench writes only regular files and never replaces anything else, even with --force; choose a file path"
+            return "\(path) is \(kind), not a regular file; overhead-bench writes only regular files and never replaces anything else, even with --force; choose a file path (or - for stdout)"
         case .nameTooLong(let path, let bytes, let limit):
             return "cannot write \(path): its file name is \(bytes) bytes, longer than the \(limit) this file system allows; choose a shorter name"
         case .exists(let path):
