@@ -53,6 +53,7 @@ extension OverheadBench {
         func evaluate() throws -> (text: String, outcome: DiffOutcome, status: Int32) {
             let sideA = try loadResultSets(paths: [a])
             let sideB = try loadResultSets(paths: [b])
+            try checkDistinctIDs(sideA.sets, sideB.sets)
             let (nameA, nameB) = Self.names(sideA.sets, a, sideB.sets, b)
             let comparison = try OverheadCompare.compare(
                 groups: [SetGroup(name: nameA, sets: sideA.sets), SetGroup(name: nameB, sets: sideB.sets)],

@@ -114,9 +114,7 @@ public func loadResultSets(paths: [String]) throws(CompareError) -> LoadedInput 
                 if earlier.set == set {
                     notes.append("\(files[index]) is the same result set as \(earlier.path) (id \(set.id)); counted once")
                 } else {
-                    errors.append(.invalid(
-                        path: files[index],
-                        reason: "has the id \(set.id) of \(earlier.path) but different content; one of them was edited or copied over the other, so neither can be trusted; remove the wrong one (or give it a new id)"))
+                    errors.append(sameIDError(files[index], earlier: earlier.path, id: set.id))
                 }
             } else {
                 firstForID[set.id] = LoadedSet(path: files[index], set: set)
@@ -131,6 +129,27 @@ public func loadResultSets(paths: [String]) throws(CompareError) -> LoadedInput 
     }
     guard errors.isEmpty else { throw .badInput(errors) }
     return LoadedInput(sets: sets, notes: notes)
+}
+
+/// Two separately loaded groups of sets (the sides of `diff`) must not hold two different sets
+/// under one id: that is the same error `loadResultSets` reports within one call, naming both files.
+/// The very same set on both sides is allowed (a diff of a file with itself).
+public func checkDistinctIDs(_ first: [LoadedSet], _ second: [LoadedSet]) throws(CompareError) {
+    let byID = Dictionary(first.map { ($0.set.id, $0) }, uniquingKeysWith: { a, _ in a })
+    var errors: [ResultSetError] = []
+    for loaded in second {
+        if let earlier = byID[loaded.set.id], earlier.set != loaded.set {
+            errors.append(sameIDError(loaded.path, earlier: earlier.path, id: loaded.set.id))
+        }
+    }
+    guard errors.isEmpty else { throw .badInput(errors) }
+}
+
+/// The error for a file whose id another, different set already has.
+private func sameIDError(_ path: String, earlier: String, id: String) -> ResultSetError {
+    .invalid(
+        path: path,
+        reason: "has the id \(id) of \(earlier) but different content; one of them was edited or copied over the other, so neither can be trusted; remove the wrong one (or give it a new id)")
 }
 
 /// What a reader must know before trusting a comparison with this set: it was interrupted, or it
