@@ -13,8 +13,10 @@ extension OverheadBench {
             abstract: "Write one self-contained HTML page (inline CSS and SVG charts) comparing result sets.",
             discussion: """
                 Sets are grouped by label and compared as by `compare` (same statistics and defaults). With a single
-                label the page shows the figures without overheads. The file is written atomically and never
-                overwrites an existing one without --force; `--output -` writes to stdout. See docs/report.md.
+                label the page shows the figures without overheads. The file is written atomically, never
+                overwrites an existing one without --force, and never replaces anything but a regular file (a
+                device, FIFO, socket, directory or symbolic link is refused even with --force); `--output -`
+                writes to stdout. See docs/report.md.
                 """)
 
         @Argument(help: "Result-set files, or directories searched recursively for *.json.")
