@@ -65,7 +65,8 @@ extension OverheadBench {
             var status = summary.outcome.exitCode
             if !gaps.isEmpty {
                 var lines = verdict.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-                lines += gaps.map { "incomplete: \($0)" }
+                // Before the comparator's last line (the outcome), which stays last when it regressed.
+                lines.insert(contentsOf: gaps.map { "incomplete: \($0)" }, at: max(0, lines.count - 1))
                 if summary.outcome != .regressed {
                     // The comparator's last line says "no significant change" or "improvements only";
                     // neither holds for what was not compared.

@@ -184,7 +184,13 @@ private func jsonFiles(under directory: String) -> [String] {
 /// when that fails does it go through `ResultSet.decode`, whose first pass gives the precise error.
 /// Valid files, the common case, are parsed once instead of twice, and their samples without JSONDecoder.
 private func decodeQuickly(path: String) throws(ResultSetError) -> ResultSet {
-    try decodeQuickly(try ResultSet.readFile(path: path), source: path)
+    if let set = decodeLiftingSamples(mappingFile: path),
+        set.schema == ResultSet.schemaName, set.schemaVersion == ResultSet.currentSchemaVersion
+    {
+        try set.validate(source: path)
+        return set
+    }
+    return try decodeQuickly(try ResultSet.readFile(path: path), source: path)
 }
 
 /// The bytes of `decodeQuickly(path:)`: same outcome as `ResultSet.decode` for any bytes (fuzzed in
