@@ -83,6 +83,20 @@ public final class StandardStream: @unchecked Sendable {
         return true
     }
 
+    /// Makes sure descriptors 0, 1 and 2 are open. Started with one closed (`>&-`), the first file
+    /// the process opens would get that number and progress or a table would be written into it (a
+    /// result file, a perf counter). A closed one gets /dev/null opened read-only in its place, so
+    /// that writes to it fail with EBADF and are handled like any other failed stream.
+    public static func reserveStandardDescriptors() {
+        for descriptor in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where fcntl(descriptor, F_GETFD) == -1 && errno == EBADF {
+            let opened = open("/dev/null", O_RDONLY)
+            if opened >= 0 && opened != descriptor {
+                dup2(opened, descriptor)
+                close(opened)
+            }
+        }
+    }
+
     /// Forgets a failure (tests reuse the process-wide streams).
     public func reset() {
         lock.lock()
