@@ -245,7 +245,7 @@ extension OverheadBench {
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("overhead-bench-\(getpid())-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
             defer { try? FileManager.default.removeItem(at: scratch) }
-            let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+            let executable = try workerExecutable()
             // Scratch files on the results' disk unless --io-dir says otherwise, decided here once.
             let ioDirectory = ioDir ?? destination.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
             var parts: [ResultSet] = []
@@ -359,6 +359,23 @@ extension OverheadBench {
             }
         }
     }
+}
+
+/// The executable a worker process runs: this one (`/proc/self/exe`), or, when this process is not
+/// overhead-bench itself (the test runner, a program embedding the CLI), an `overhead-bench` beside it.
+func workerExecutable() throws -> URL {
+    let fm = FileManager.default
+    let me = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let url = URL(fileURLWithPath: me)
+    if url.lastPathComponent == "overhead-bench" { return url }
+    var directory = url.deletingLastPathComponent()
+    // A test bundle sits in the build directory (or inside a .xctest directory there).
+    for _ in 0..<3 {
+        let sibling = directory.appendingPathComponent("overhead-bench")
+        if fm.isExecutableFile(atPath: sibling.path) { return sibling }
+        directory = directory.deletingLastPathComponent()
+    }
+    throw CLIError("cannot find the overhead-bench executable to run replicates in worker processes (this process is \(me)); pass --replicate-isolation in-process")
 }
 
 /// Where a run's replicates execute.

@@ -50,6 +50,7 @@ public func compare(
 
     var rows: [ComparisonRow] = []
     var rowRatios: [[Double]?] = []
+    var rowSides: [(base: Hierarchy, other: Hierarchy)] = []
     var missing: [MissingBenchmark] = []
     for c in cases {
         let present = ordered.indices.filter { c.sides[$0] != nil }
@@ -68,6 +69,7 @@ public func compare(
                 baseCenters: baseCenters, otherCenters: draws[g].centers(other.hierarchy), options: options)
             rows.append(row)
             rowRatios.append(ratios)
+            rowSides.append((base.hierarchy, other.hierarchy))
         }
     }
     // False discovery control per configuration-vs-baseline family, then the verdicts.
@@ -92,7 +94,8 @@ public func compare(
         baseline: info(ordered[0]), configurations: ordered.dropFirst().map(info),
         resamples: options.resamples, seed: options.seed, alpha: options.alpha, confidence: options.confidence,
         noiseCVPct: options.noiseCV * 100, minimumReplicates: options.minimumReplicates, minEffectPct: options.minEffectPct, rows: rows,
-        categories: categorySummaries(rows: rows, ratios: rowRatios, configurations: ordered.dropFirst().map(\.name), options: options),
+        categories: categorySummaries(
+            rows: rows, ratios: rowRatios, sides: rowSides, configurations: ordered.dropFirst().map(\.name), options: options),
         missing: missing, environmentDifferences: environmentDifferences(ordered), notes: allNotes)
 }
 
@@ -210,7 +213,7 @@ private func makeRow(
     var interval: (low: Double, high: Double)?
     var test: MannWhitneyResult?
     var mde: Double?
-    if ratio != nil, baseValues.allSatisfy({ $0 > 0 }), otherValues.allSatisfy({ $0 > 0 }) {
+    if enough, ratio != nil, baseValues.allSatisfy({ $0 > 0 }), otherValues.allSatisfy({ $0 > 0 }) {
         var r = [Double](repeating: .nan, count: baseCenters.count)
         for i in r.indices {
             r[i] = costRatio(base: baseCenters[i], value: otherCenters[i], better: c.better) ?? .nan
@@ -251,19 +254,23 @@ private func makeRow(
 
 /// Per configuration and category (then `all`): the geometric mean of the cost ratios where each
 /// benchmark id weighs once (its rows' log ratios averaged first), over rows with a verdict other
-/// than insufficient-data. Draw b of the mean combines draw b of every row; the rows' draws share
-/// their replicate picks, so correlation between rows measured in one replicate is kept. The
-/// p-value is the bootstrap's (twice the smaller share of draws on either side of 1, with the +1
-/// correction of Davison & Hinkley 1997, §4.4); q-values across the aggregates of a configuration;
-/// the verdict by `decideVerdict`.
+/// than insufficient-data. Interval: draw b of the mean combines draw b of every row; the rows'
+/// draws share their replicate picks, so correlation between rows measured in one replicate is
+/// kept. Test: the same mean computed per replicate (each row's replicate median against the
+/// baseline's center), so a replicate stays the unit of observation, then Mann-Whitney U between
+/// the two sides' replicates; q-values across the aggregates of a configuration; the verdict by
+/// `decideVerdict`, and `overhead`/`improvement` only when at least one member row has that verdict
+/// itself: an aggregate does not claim what none of its benchmarks can show.
 private func categorySummaries(
-    rows: [ComparisonRow], ratios: [[Double]?], configurations: [String], options: CompareOptions
+    rows: [ComparisonRow], ratios: [[Double]?], sides: [(base: Hierarchy, other: Hierarchy)], configurations: [String],
+    options: CompareOptions
 ) -> [CategorySummary] {
     var categories: [String] = []
     for row in rows where !categories.contains(row.category) { categories.append(row.category) }
     var summaries: [CategorySummary] = []
     for configuration in configurations {
         var family: [CategorySummary] = []
+        var memberVerdicts: [Set<Verdict>] = []
         for name in categories + (categories.count > 1 ? ["all"] : []) {
             let members = rows.indices.filter {
                 rows[$0].configuration == configuration && (name == "all" || rows[$0].category == name) && ratios[$0] != nil
@@ -275,35 +282,59 @@ private func categorySummaries(
                 if byID[rows[m].benchmark] == nil { ids.append(rows[m].benchmark) }
                 byID[rows[m].benchmark, default: []].append(m)
             }
-            func mean(_ logRatio: (Int) -> Double) -> Double {
+            func mean(_ logRatio: (Int) -> Double?) -> Double? {
                 var total = 0.0
                 for id in ids {
-                    let ms = byID[id]!
-                    total += ms.reduce(0) { $0 + logRatio($1) } / Double(ms.count)
+                    var sum = 0.0
+                    for m in byID[id]! {
+                        guard let v = logRatio(m) else { return nil }
+                        sum += v
+                    }
+                    total += sum / Double(byID[id]!.count)
                 }
-                return Foundation.exp(total / Double(ids.count))
+                return total / Double(ids.count)
             }
-            let point = mean { Foundation.log(1 + rows[$0].overheadPct! / 100) }
-            let draws = (0..<options.resamples).map { i in mean { Foundation.log(ratios[$0]![i]) } }
+            let point = Foundation.exp(mean { Foundation.log(1 + rows[$0].overheadPct! / 100) }!)
+            let draws = (0..<options.resamples).map { i in mean { Foundation.log(ratios[$0]![i]) }.map(Foundation.exp) ?? .nan }
             let interval = percentileInterval(draws, confidence: options.confidence)
-            let finite = draws.filter(\.isFinite)
+            // Per replicate (set s, slot k present in every member row) on each side.
+            func replicateMeans(_ side: (Int) -> Hierarchy) -> [Double] {
+                let first = side(members[0]).values
+                var out: [Double] = []
+                for s in first.indices {
+                    for k in first[s].indices {
+                        let value = mean { m in
+                            let v = side(m).values
+                            guard s < v.count, k < v[s].count, v[s][k] > 0, rows[m].baselineMedian > 0 else { return nil }
+                            let ratio = v[s][k] / rows[m].baselineMedian
+                            return rows[m].better == .lower ? Foundation.log(ratio) : -Foundation.log(ratio)
+                        }
+                        if let value { out.append(value) }
+                    }
+                }
+                return out.sorted()
+            }
+            let baseObs = replicateMeans { sides[$0].base }
+            let otherObs = replicateMeans { sides[$0].other }
             var p: Double?
-            if !finite.isEmpty {
-                let below = finite.filter { $0 <= 1 }.count, above = finite.filter { $0 >= 1 }.count
-                p = min(1, 2 * Double(min(below, above) + 1) / Double(finite.count + 1))
+            if baseObs.count >= options.minimumReplicates && otherObs.count >= options.minimumReplicates {
+                p = mannWhitneyU(sortedX: baseObs, sortedY: otherObs).pValue
             }
             family.append(CategorySummary(
                 category: name, configuration: configuration, benchmarks: ids.count, rows: members.count,
                 overheadPct: (point - 1) * 100,
                 ciLowPct: interval.map { ($0.low - 1) * 100 }, ciHighPct: interval.map { ($0.high - 1) * 100 },
                 pValue: p, qValue: nil, verdict: .inconclusive))
+            memberVerdicts.append(Set(members.map { rows[$0].verdict }))
         }
         let q = benjaminiHochberg(family.map(\.pValue))
         for i in family.indices {
             family[i].qValue = q[i]
-            family[i].verdict = decideVerdict(
+            var verdict = decideVerdict(
                 overheadPct: family[i].overheadPct, ciLowPct: family[i].ciLowPct, ciHighPct: family[i].ciHighPct,
                 qValue: q[i], alpha: options.alpha, minEffectPct: options.minEffectPct)
+            if (verdict == .overhead || verdict == .improvement) && !memberVerdicts[i].contains(verdict) { verdict = .inconclusive }
+            family[i].verdict = verdict
         }
         summaries += family
     }

@@ -46,17 +46,54 @@ struct HierarchicalDraws {
     }
 
     /// The resampled center (median of the drawn replicate medians) of `side` for every draw; NaN
-    /// where a draw picked only sets that lack the row.
+    /// where a draw picked only sets that lack the row. Each draw costs O(draw size + replicates):
+    /// the side's values are ranked once, a draw counts how often each rank was picked, and the
+    /// median is read off the cumulative counts (no sorting per draw).
     func centers(_ side: Hierarchy) -> [Double] {
-        var scratch: [Double] = []
+        let sorted = side.pooled.sorted()
+        let n = sorted.count
+        guard n > 0 else { return Array(repeating: .nan, count: pairs.count) }
+        // rank[s][slot]: position of that replicate median in `sorted` (ties share a value, so any
+        // of their positions gives the same median).
+        var used = [Int](repeating: 0, count: n)
+        var offsets: [Int] = []
+        var ranks: [Int] = []
+        var order = Array(0..<n)
+        let pooled = side.pooled
+        order.sort { pooled[$0] < pooled[$1] }
+        var positionOf = [Int](repeating: 0, count: n)
+        for (position, index) in order.enumerated() { positionOf[index] = position }
+        var flat = 0
+        for values in side.values {
+            offsets.append(flat)
+            for _ in values { ranks.append(positionOf[flat]); flat += 1 }
+        }
+        var counts = [Int](repeating: 0, count: n)
         return pairs.map { draw in
-            scratch.removeAll(keepingCapacity: true)
+            var total = 0
             for (s, slot) in draw {
-                let v = side.values[s]
-                if !v.isEmpty { scratch.append(v[slot % v.count]) }
+                let count = side.values[s].count
+                guard count > 0 else { continue }
+                let r = ranks[offsets[s] + slot % count]
+                counts[r] += 1
+                used[total] = r
+                total += 1
+                if total == used.count { used.append(0) }
             }
-            guard !scratch.isEmpty else { return .nan }
-            return medianInPlace(&scratch)
+            guard total > 0 else { return .nan }
+            // Type-7 median of `total` drawn values: the mean of order statistics ⌊(t−1)/2⌋ and ⌈(t−1)/2⌉.
+            let lowIndex = (total - 1) / 2, highIndex = total / 2
+            var seen = 0
+            var low = 0.0, high = 0.0
+            var foundLow = false
+            for r in 0..<n where counts[r] > 0 {
+                let next = seen + counts[r]
+                if !foundLow && lowIndex < next { low = sorted[r]; foundLow = true }
+                if highIndex < next { high = sorted[r]; break }
+                seen = next
+            }
+            for i in 0..<total { counts[used[i]] = 0 }
+            return (low + high) / 2
         }
     }
 }

@@ -194,11 +194,12 @@ public struct CategorySummary: Codable, Sendable, Equatable {
     public var ciLowPct: Double?
     /// Upper end of the interval, percent.
     public var ciHighPct: Double?
-    /// Bootstrap p-value (twice the smaller tail of the resampled ratio around 1).
+    /// Mann-Whitney U p-value of the per-replicate means (each replicate's rows against the
+    /// baseline's centers); nil with fewer than the minimum replicates a side.
     public var pValue: Double?
     /// Benjamini–Hochberg q-value across the aggregate rows of this configuration.
     public var qValue: Double?
-    /// The verdict, by the rows' rule.
+    /// The verdict, by the rows' rule; `overhead`/`improvement` also need a member row with that verdict.
     public var verdict: Verdict
 }
 
