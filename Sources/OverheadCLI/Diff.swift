@@ -3,16 +3,25 @@ import Foundation
 import OverheadCompare
 import OverheadModel
 
+/// `--fail-on` of `diff`.
+enum DiffFailOnArgument: String, ExpressibleByArgument, CaseIterable {
+    case regression, any
+
+    var value: DiffFailOn { self == .any ? .any : .regression }
+}
+
 extension OverheadBench {
     /// `overhead-bench diff A B`: two result sets side by side, with an exit status for CI.
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compare two result sets (A is the baseline); the exit status says whether anything moved.",
             discussion: """
-                The statistics of compare, for two sides. Exit status: 0 when nothing moved beyond --threshold
-                significantly, 2 when something regressed, 3 when nothing regressed but the comparison is
-                incomplete (a side is empty or interrupted, or benchmarks are on one side only), 4 when there are
-                only improvements, 1 on an error. A side may be a directory: its sets are merged. See docs/compare.md.
+                The statistics of compare, for two sides. A row is a regression when its verdict is overhead
+                (significant after false-discovery control and at least --threshold), an improvement when it is
+                improvement. Exit status: 0 no regression, 2 a regression, 3 no regression among the benchmarks
+                both sides have but the comparison is incomplete (a side is empty or interrupted, or benchmarks are
+                on one side only), 4 improvements only (with --fail-on any), 1 an error, 64 a usage error. A side
+                may be a directory: its sets are merged. See docs/compare.md.
                 """)
 
         @Argument(help: "The baseline: a result-set file (or a directory of them).")
@@ -21,48 +30,46 @@ extension OverheadBench {
         @Argument(help: "The result set compared with it.")
         var b: String
 
-        @Option(parsing: .unconditional, help: "Smallest change, in percent, that counts as a regression or improvement (it must also be significant).")
-        var threshold: Double = 5
+        @Option(parsing: .unconditional, help: "Smallest change, in percent, that counts as a regression or improvement (the minimum effect; it must also be significant). Default: --min-effect.")
+        var threshold: Double?
+
+        @Option(name: .customLong("fail-on"), help: "What fails the diff: 'regression' (exit 2; improvements exit 0) or 'any' (2 on a regression, 4 on improvements only).")
+        var failOn: DiffFailOnArgument = .regression
 
         @OptionGroup var flags: ComparisonFlags
 
         func validate() throws {
-            guard threshold >= 0 && threshold.isFinite else { throw CLIError("--threshold is a percentage, 0 or more, e.g. 5") }
+            if let threshold { guard threshold >= 0 && threshold < 100 else { throw CLIError("--threshold is a percentage from 0 to below 100, e.g. 5") } }
         }
 
         func run() throws {
-            let result = try evaluate()
-            Terminal.out(result.text, terminator: "")
+            let (text, summary) = try output()
+            Terminal.out(text, terminator: "")
             try Terminal.checkOutput()
-            if result.status != 0 { throw ExitCode(result.status) }
-        }
-
-        /// What `run` prints, and the comparator's outcome (without the incompleteness `evaluate` adds).
-        func output() throws -> (String, DiffOutcome) {
-            let result = try evaluate()
-            return (result.text, result.outcome)
+            if summary.exitStatus != 0 { throw ExitCode(summary.exitStatus) }
         }
 
         /// The exit status for incomplete comparisons: nothing regressed among the rows both sides
         /// have, but "no change" (or "improved") cannot be claimed for the rows one side lacks.
         static let incompleteStatus: Int32 = 3
 
-        /// What `run` prints, the comparator's outcome, and the exit status: 2 when anything
-        /// regressed; else 3 when a side is empty or interrupted or lacks benchmarks the other has;
-        /// else the outcome's 0 or 4.
-        func evaluate() throws -> (text: String, outcome: DiffOutcome, status: Int32) {
+        /// What `run` prints, and the outcome that decides the exit status: the comparator's, except
+        /// that without a regression an incomplete comparison (a side empty or interrupted, benchmarks
+        /// on one side only) exits `incompleteStatus` and says why.
+        func output() throws -> (String, DiffSummary) {
             let sideA = try loadResultSets(paths: [a])
             let sideB = try loadResultSets(paths: [b])
             try checkDistinctIDs(sideA.sets, sideB.sets)
             let (nameA, nameB) = Self.names(sideA.sets, a, sideB.sets, b)
+            var options = flags.options
+            if let threshold { options.minEffectPct = threshold }
             let comparison = try OverheadCompare.compare(
                 groups: [SetGroup(name: nameA, sets: sideA.sets), SetGroup(name: nameB, sets: sideB.sets)],
-                baseline: nameA, options: flags.options, notes: sideA.notes + sideB.notes)
-            let summary = summarizeDiff(comparison, thresholdPct: threshold)
+                baseline: nameA, options: options, notes: sideA.notes + sideB.notes)
+            var summary = summarizeDiff(comparison, failOn: failOn.value)
             var text = try flags.render(comparison)
             let gaps = Self.gaps(sides: [(nameA, sideA.sets), (nameB, sideB.sets)], missing: comparison.missing)
             var verdict = summary.text
-            var status = summary.outcome.exitCode
             if !gaps.isEmpty {
                 var lines = verdict.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
                 // Before the comparator's last line (the outcome), which stays last when it regressed.
@@ -70,22 +77,26 @@ extension OverheadBench {
                 if summary.outcome != .regressed {
                     // The comparator's last line says "no significant change" or "improvements only";
                     // neither holds for what was not compared.
-                    lines.removeAll { !$0.hasPrefix("regression:") && !$0.hasPrefix("improvement:") && !$0.hasPrefix("incomplete:") }
+                    lines.removeLast()
                     let moved = summary.improvements.isEmpty ? "No regression" : "\(summary.improvements.count) improvement\(summary.improvements.count == 1 ? "" : "s") and no regression"
                     lines.append("\(moved) among the benchmarks both sides have, but the comparison is incomplete (exit \(Self.incompleteStatus)).")
-                    status = Self.incompleteStatus
+                    summary.exitStatus = Self.incompleteStatus
                 }
                 verdict = lines.joined(separator: "\n") + "\n"
             }
             switch flags.format {
             case .table, .markdown:
                 text += "\n" + verdict
-            case .json, .csv:
-                // Machine formats stay parseable; the verdict goes to stderr (and the exit status).
+            case .json:
+                // One document: the comparison, the threshold, the regressions and the exit status.
+                text = DiffReport(comparison: comparison, diff: summary).json()
                 Terminal.err(verdict.trimmingCharacters(in: .newlines))
-                if flags.format == .csv { for note in comparison.notes { Terminal.err("note: \(note)") } }
+            case .csv:
+                // Machine formats stay parseable; the verdict and the notes go to stderr (and the exit status).
+                Terminal.err(verdict.trimmingCharacters(in: .newlines))
+                for note in comparison.notes { Terminal.err("note: \(note)") }
             }
-            return (text, summary.outcome, status)
+            return (text, summary)
         }
 
         /// Why a diff cannot say "no change": sides without results or with interrupted sets, and

@@ -9,7 +9,7 @@ public let plausibleMagnitude: ClosedRange<Double> = 1e-100...1e100
 
 extension ResultSet {
     /// Checks every number of every result — samples, summary, counters, derived figures, the
-    /// loop overhead, the run conditions — and the workload's figures: each must be finite, and
+    /// loop overhead, the run conditions, each replicate's figures — and the workload's figures: each must be finite, and
     /// those the statistics use must lie within `plausibleMagnitude` (or be 0). The message names
     /// the result, the field and the value.
     public func validateValues(source: String) throws(ResultSetError) {
@@ -38,6 +38,17 @@ extension ResultSet {
             let c = r.conditions
             for (field, value) in [("measuredSeconds", c.measuredSeconds), ("stealPercent", c.stealPercent ?? 0)] where !value.isFinite {
                 throw .invalid(path: source, reason: "\(name) conditions.\(field) is \(value), not a finite number")
+            }
+            for (k, replicate) in (r.replicates ?? []).enumerated() {
+                if let problem = Self.problem(replicate.median) {
+                    throw .invalid(path: source, reason: "\(name) replicate \(k) median is \(replicate.median): \(problem)")
+                }
+                if let value = replicate.overheadNsPerOp, let problem = Self.problem(value) {
+                    throw .invalid(path: source, reason: "\(name) replicate \(k) overheadNsPerOp is \(value): \(problem)")
+                }
+                for (field, value) in [("measuredSeconds", replicate.measuredSeconds), ("robustCV", replicate.robustCV)] where !value.isFinite {
+                    throw .invalid(path: source, reason: "\(name) replicate \(k) \(field) is \(value), not a finite number")
+                }
             }
         }
         for (field, value) in [("minSampleMs", workload.minSampleMs), ("clockResolutionNs", workload.clockResolutionNs)] where !value.isFinite {
@@ -92,6 +103,14 @@ extension ResultSet {
             if let overhead = r.overheadNsPerOp, Self.problem(overhead) != nil {
                 r.overheadNsPerOp = nil
                 r.warnings.append("loop overhead \(overhead) ns/op dropped: not finite or implausible")
+            }
+            if var replicates = r.replicates {
+                for k in replicates.indices {
+                    if let overhead = replicates[k].overheadNsPerOp, Self.problem(overhead) != nil { replicates[k].overheadNsPerOp = nil }
+                    if !replicates[k].measuredSeconds.isFinite { replicates[k].measuredSeconds = 0 }
+                    if !replicates[k].robustCV.isFinite { replicates[k].robustCV = 0 }
+                }
+                r.replicates = replicates
             }
             if !r.conditions.measuredSeconds.isFinite { r.conditions.measuredSeconds = 0 }
             if let steal = r.conditions.stealPercent, !steal.isFinite { r.conditions.stealPercent = nil }

@@ -67,7 +67,13 @@ import Testing
         let summaryKeys = ["median", "mean", "min", "max", "stddev", "cv", "p5", "p95"]
         // (where, how to plant the bad value in a copy of the result)
         var cases: [(String, ([String: Any], Double) -> [String: Any])] = [
-            ("sample", { r, v in var r = r; var s = r["samples"] as! [Double]; s[s.count / 2] = v; r["samples"] = s; return r }),
+            // Every sample, with the replicate medians that must match them (schema version 2).
+            ("sample", { r, v in
+                var r = r
+                r["samples"] = [Double](repeating: v, count: (r["samples"] as! [Double]).count)
+                r["replicates"] = (r["replicates"] as? [[String: Any]])?.map { var x = $0; x["median"] = v; return x }
+                return r
+            }),
             ("counter", { r, v in var r = r; r["counters"] = ["cycles": v]; return r }),
             ("derived", { r, v in var r = r; r["derived"] = ["cyclesPerOp": v]; return r }),
             ("overhead", { r, v in var r = r; r["overheadNsPerOp"] = v; return r }),
@@ -75,6 +81,7 @@ import Testing
         for key in summaryKeys {
             cases.append(("summary.\(key)", { r, v in var r = r; var s = r["summary"] as! [String: Any]; s[key] = v; r["summary"] = s; return r }))
         }
+        let field = ["sample": "sample 0", "counter": "counters.cycles", "derived": "derived.cyclesPerOp", "overhead": "overheadNsPerOp"]
         var checked = 0
         for (place, plant) in cases {
             for value in [1.7e308, -1e300, 1e-300, 7777.25] {
@@ -88,10 +95,12 @@ import Testing
                 text = text.replacingOccurrences(of: "7777.25", with: "1e999")
                 let path = dir.appendingPathComponent("\(place)-\(value).json").path
                 try text.write(toFile: path, atomically: true, encoding: .utf8)
+                // The refusal is for the planted value, not something else the edit broke.
+                let expected = value == 7777.25 ? "is not representable" : "\(field[place] ?? place) is \(value)"
                 for args in Self.readers([path]) {
                     let (status, message) = outcome(args)
                     #expect(status == 1, "\(place) = \(value): \(args)")
-                    #expect(message.contains(path), "\(place) = \(value): \(message)")
+                    #expect(message.contains(path) && message.contains(expected), "\(place) = \(value): \(message)")
                 }
                 checked += 1
             }
@@ -140,16 +149,21 @@ import Testing
         // diff never says "no change" for what one side lacks: exit 3, and the text says why.
         for other in [interrupted, empty, stopped] {
             for (a, b) in [(Self.valid, other), (other, Self.valid)] {
-                let diff = try #require(try OverheadBench.parseAsRoot(["diff", a, b]) as? OverheadBench.Diff)
-                let result = try diff.evaluate()
-                #expect(result.status == 3, "\(a) \(b)")
-                #expect(!result.text.contains("No significant change"), "\(a) \(b)")
-                #expect(result.text.contains("incomplete: ") && result.text.contains("(exit 3)"))
+                for failOn in ["regression", "any"] {
+                    let diff = try #require(try OverheadBench.parseAsRoot(["diff", a, b, "--fail-on", failOn]) as? OverheadBench.Diff)
+                    let (text, summary) = try diff.output()
+                    #expect(summary.exitStatus == 3, "\(a) \(b)")
+                    #expect(!text.contains("No significant change"), "\(a) \(b)")
+                    #expect(text.contains("incomplete: ") && text.contains("(exit 3)"))
+                }
+                // JSON carries the same status.
+                let json = try #require(try OverheadBench.parseAsRoot(["diff", a, b, "--format", "json"]) as? OverheadBench.Diff).output().0
+                #expect(json.contains("\"exitStatus\" : 3"), "\(json.suffix(300))")
             }
         }
         // A complete pair is not flagged.
-        let same = try #require(try OverheadBench.parseAsRoot(["diff", Self.valid, Self.valid]) as? OverheadBench.Diff).evaluate()
-        #expect(same.status == 0 && !same.text.contains("incomplete"))
+        let (text, summary) = try #require(try OverheadBench.parseAsRoot(["diff", Self.valid, Self.valid]) as? OverheadBench.Diff).output()
+        #expect(summary.exitStatus == 0 && !text.contains("incomplete"))
     }
 
     @Test func missingFileIsNamed() {

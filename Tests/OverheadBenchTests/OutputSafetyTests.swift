@@ -137,7 +137,7 @@ import Testing
             }
         }
         // Other negative numbers reach the checks that explain them.
-        #expect(outcome(["diff", "a.json", "b.json", "--threshold", "-3"]).1.contains("--threshold is a percentage, 0 or more"))
+        #expect(outcome(["diff", "a.json", "b.json", "--threshold", "-3"]).1.contains("--threshold is a percentage from 0"))
         #expect(outcome(["run", "--cpu", "-1"]).1.contains("--cpu -1 is not one of the CPUs"))
     }
 
