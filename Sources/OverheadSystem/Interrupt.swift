@@ -39,6 +39,12 @@ public enum Interrupt {
         }
     }
 
+    /// Asks the kernel to send SIGTERM to this process when its parent exits (`cob_die_with_parent`,
+    /// PR_SET_PDEATHSIG): a worker process stops, like on Ctrl-C, when the run that started it is killed.
+    public static func terminateWithParent() {
+        _ = cob_die_with_parent(SIGTERM)
+    }
+
     /// Forgets a recorded signal.
     public static func reset() {
         cob_reset_interrupt()
