@@ -412,10 +412,10 @@ extension OverheadBench {
                 if name > limit {
                     let room = label.utf8.count - (name - limit)
                     guard room > 0 else {
-                        throw CLIError("the result file name \(path) would be \(name) bytes, more than the \(limit) this file system allows, whatever the label; pass --output PATH")
+                        throw CLIError("the result file name \(path) would be \(name) bytes, more than the \(limit) this file system allows (\(limit + 8), less 8 for the \".partial\" checkpoint), whatever the label; pass --output PATH")
                     }
                     throw CLIError(
-                        "--label is \(label.utf8.count) bytes long: the result file name \(path) would be \(name) bytes, more than the \(limit) this file system allows; use a label of at most \(room) bytes, or pass --output PATH")
+                        "--label is \(label.utf8.count) bytes long: the result file name \(path) would be \(name) bytes, more than the \(limit) this file system allows (\(limit + 8), less 8 for the \".partial\" checkpoint); use a label of at most \(room) bytes, or pass --output PATH")
                 }
             }
             do {

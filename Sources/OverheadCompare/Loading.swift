@@ -185,7 +185,7 @@ private func jsonFiles(under directory: String) -> [String] {
 /// Valid files, the common case, are parsed once instead of twice, and their samples without JSONDecoder.
 private func decodeQuickly(path: String) throws(ResultSetError) -> ResultSet {
     if let set = decodeLiftingSamples(mappingFile: path),
-        set.schema == ResultSet.schemaName, set.schemaVersion == ResultSet.currentSchemaVersion
+        set.schema == ResultSet.schemaName, ResultSet.readableSchemaVersions.contains(set.schemaVersion)
     {
         try set.validate(source: path)
         return set

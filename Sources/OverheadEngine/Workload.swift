@@ -84,6 +84,11 @@ public struct Workload: Sendable, Equatable {
         }
         let candidates = dirs.map { "\($0)/\(nameOrPath).yaml" }
         if let found = candidates.first(where: { fm.fileExists(atPath: $0) }) { return found }
+        // Not a workload name, but a directory here: say so rather than "not found".
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: nameOrPath, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw .unreadable(path: nameOrPath, reason: "is a directory; give a workload file (e.g. Workloads/quick.yaml) or a name from Workloads/ (e.g. --workload quick)")
+        }
         throw .notFound(name: nameOrPath, searched: unique(candidates))
     }
 
