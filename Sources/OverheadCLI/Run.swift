@@ -340,12 +340,16 @@ extension OverheadBench {
                     throw CLIError("cannot start a worker process (\(executable.path)): \(error.localizedDescription); pass --replicate-isolation in-process")
                 }
                 var forwarded = false
+                // Ctrl-C at a terminal reaches the whole foreground process group, the worker included:
+                // forwarding it again would be the worker's second signal, which kills it at once.
+                let terminalDelivers = isatty(STDERR_FILENO) != 0 && tcgetpgrp(STDERR_FILENO) == getpgrp()
                 while process.isRunning {
                     if let signal = Interrupt.signal, !forwarded {
+                        forwarded = true
+                        if signal == SIGINT && terminalDelivers { continue }
                         // SIGHUP as SIGHUP: the worker may have had it from the terminal already, and a
                         // repeated SIGHUP (unlike SIGINT/SIGTERM) never escalates to killing it.
                         kill(process.processIdentifier, signal == SIGINT || signal == SIGHUP ? signal : SIGTERM)
-                        forwarded = true
                     }
                     usleep(20_000)
                 }
