@@ -493,13 +493,15 @@ func removeStaleScratchDirectories() {
     }
 }
 
-/// The executable a worker process runs: this one (`/proc/self/exe`), or, when this process is not
-/// overhead-bench itself (the test runner, a program embedding the CLI), an `overhead-bench` beside it.
+/// The executable a worker process runs: this one (`/proc/self/exe`), or, when this process is a
+/// test bundle running the commands in-process, the `overhead-bench` built beside it.
 func workerExecutable() throws -> URL {
     let fm = FileManager.default
     let me = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     let url = URL(fileURLWithPath: me)
-    if url.lastPathComponent == "overhead-bench" { return url }
+    // Whatever the binary is called (renamed, versioned, copied to a node), it is the CLI itself —
+    // unless it is a test bundle running the commands in-process.
+    if !me.contains(".xctest") { return url }
     var directory = url.deletingLastPathComponent()
     // A test bundle sits in the build directory (or inside a .xctest directory there).
     for _ in 0..<3 {
