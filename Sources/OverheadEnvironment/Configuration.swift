@@ -10,14 +10,14 @@ import OverheadModel
 /// Xen's control domain (dom0) is its own case, `xen-dom0`: it runs under Xen but owns and drives
 /// the physical devices, so they are not "passed through" to it.
 public func detectConfiguration(hypervisor: Hypervisor, devices: [Device]) -> Configuration {
-    let conflicts = hypervisor.evidence.filter { $0.hasPrefix("conflict:") }
+    let conflicts = hypervisor.evidence.filter { $0.hasPrefix("conflict:") || $0.hasPrefix("dmi:") }
     guard hypervisor.present else {
         var reasons = ["CPUID leaf 1 ECX bit 31 (hypervisor present) is clear"]
         if hypervisor.signatures.isEmpty {
             reasons.append("no hypervisor signature in CPUID leaves 0x40000000-0x40010000")
         }
         reasons.append(
-            conflicts.isEmpty
+            !conflicts.contains(where: { $0.hasPrefix("conflict:") })
                 ? "no hypervisor flag in /proc/cpuinfo, no /sys/hypervisor/type, DMI does not name a virtual machine"
                 : "no hypervisor flag in /proc/cpuinfo, no /sys/hypervisor/type")
         reasons.append(contentsOf: conflicts)

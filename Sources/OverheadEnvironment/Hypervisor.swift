@@ -56,6 +56,11 @@ public func hypervisorVendorName(signature: String) -> String {
     return knownHypervisorSignatures[trimmed] ?? signature
 }
 
+/// Whether a signature is one of the known hypervisors' (`Microsoft Hv` is known and named as is).
+public func isKnownHypervisorSignature(_ signature: String) -> Bool {
+    knownHypervisorSignatures[signature] != nil || knownHypervisorSignatures[signature.trimmingCharacters(in: .whitespaces)] != nil
+}
+
 /// The 12-byte signature EBX, ECX, EDX spell (little-endian), NULs trimmed from both ends; nil
 /// when it is empty or holds bytes that are not printable ASCII (a leaf with no hypervisor data).
 public func decodeHypervisorSignature(ebx: UInt32, ecx: UInt32, edx: UInt32) -> String? {
@@ -90,7 +95,7 @@ public func scanHypervisorCPUID(_ cpuid: any CPUIDSource) -> CPUIDHypervisorScan
             let raw = decodeHypervisorSignature(ebx: regs.ebx, ecx: regs.ecx, edx: regs.edx)
         else { continue }
         let vendor = hypervisorVendorName(signature: raw)
-        let known = vendor != raw
+        let known = isKnownHypervisorSignature(raw)
         guard bit || known, !seen.contains(raw) else { continue }
         seen.insert(raw)
         signatures.append(HypervisorSignature(leaf: leaf, raw: raw, vendor: vendor))
@@ -103,6 +108,8 @@ struct DMIVerdict {
     var vendor: String?
     var isVirtual: Bool
     var text: String
+    /// Why a cloud vendor's name is not a VM here (EC2 bare-metal instances).
+    var bareMetalNote: String?
 }
 
 /// Reads `/sys/class/dmi/id/sys_vendor` and `product_name`; nil when there is no DMI.
@@ -130,7 +137,10 @@ func readDMI(_ root: SystemRoot) -> DMIVerdict? {
     case v == "BHYVE" || p == "BHYVE": vendor = "bhyve"
     default: vendor = nil
     }
-    return DMIVerdict(vendor: vendor, isVirtual: vendor != nil, text: text)
+    let metal = v == "Amazon EC2" && (p.contains(".metal") || p.hasSuffix("metal"))
+    return DMIVerdict(
+        vendor: vendor, isVirtual: vendor != nil, text: text,
+        bareMetalNote: metal ? "dmi: \(text) is an EC2 bare-metal instance (\".metal\" in the product name): no hypervisor below it" : nil)
 }
 
 /// Whether a hypervisor is visible, from CPUID, the cpuinfo flag, `/sys/hypervisor` and DMI.
@@ -153,7 +163,7 @@ func collectHypervisor(_ sources: FingerprintSources, cpuFlags: Set<String>) -> 
         for signature in scan.signatures {
             present = true
             let leaf = "0x" + String(signature.leaf, radix: 16)
-            let name = signature.vendor == signature.raw ? "an unknown hypervisor" : signature.vendor
+            let name = isKnownHypervisorSignature(signature.raw) ? signature.vendor : "an unknown hypervisor"
             evidence.append("cpuid: leaf \(leaf) signature \"\(signature.raw)\" (\(name))")
         }
         let (chosen, note) = hypervisorVendor(scan.signatures)
@@ -177,7 +187,9 @@ func collectHypervisor(_ sources: FingerprintSources, cpuFlags: Set<String>) -> 
             }
         }
     }
-    if let dmi = readDMI(root), dmi.isVirtual {
+    let dmi = readDMI(root)
+    if let note = dmi?.bareMetalNote { evidence.append(note) }
+    if let dmi, dmi.isVirtual {
         let cpuidSaysNone = scan?.hypervisorBit == false && scan?.signatures.isEmpty == true
         if cpuidSaysNone && !present {
             evidence.append("conflict: dmi: \(dmi.text) names a virtual machine (\(dmi.vendor ?? "unknown")), but CPUID leaf 1 ECX bit 31 is clear and no leaf 0x4000xx00 has a signature; CPUID wins")
@@ -187,7 +199,8 @@ func collectHypervisor(_ sources: FingerprintSources, cpuFlags: Set<String>) -> 
             if vendor == nil { vendor = dmi.vendor }
         }
     }
-    let nested = present ? nestedVirtualizationEvidence(root, cpuid: sources.cpuid, scan: scan, cpuFlags: cpuFlags) : []
+    // dom0 is not a guest of anyone but Xen; its vmx flag (when Xen shows one) is the host's.
+    let nested = present && controlDomain != true ? nestedVirtualizationEvidence(root, cpuid: sources.cpuid, scan: scan, cpuFlags: cpuFlags) : []
     let hypervisor = Hypervisor(
         present: present, vendor: present ? vendor : nil,
         signatures: scan?.signatures.map(\.raw) ?? [], evidence: evidence, xenControlDomain: controlDomain,
@@ -202,7 +215,7 @@ func collectHypervisor(_ sources: FingerprintSources, cpuFlags: Set<String>) -> 
 public func hypervisorVendor(_ signatures: [HypervisorSignature]) -> (vendor: String?, note: String?) {
     guard let first = signatures.first else { return (nil, nil) }
     guard first.vendor == "Microsoft Hv",
-        let own = signatures.dropFirst().first(where: { $0.vendor != $0.raw && $0.vendor != "Microsoft Hv" })
+        let own = signatures.dropFirst().first(where: { isKnownHypervisorSignature($0.raw) && $0.vendor != "Microsoft Hv" })
     else { return (first.vendor, nil) }
     let leaf = "0x" + String(own.leaf, radix: 16)
     return (own.vendor, "cpuid: Hyper-V enlightenments: leaf 0x40000000 offers the Hyper-V interface (\"Microsoft Hv\"), leaf \(leaf) names the hypervisor itself (\(own.vendor)); \(own.vendor) is the one running")
