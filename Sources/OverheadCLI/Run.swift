@@ -102,10 +102,10 @@ extension OverheadBench {
         func run() throws {
             let workloadPath = try Workload.locate(workload ?? (quick ? "quick" : "default"))
             let spec = try Workload.load(path: workloadPath)
-            let cases = try spec.resolve(registry: Catalog.registry, only: patterns, cpus: max(1, Affinity.allowedCPUs().count))
+            let cases = try spec.resolve(registry: Catalog.registry, only: patterns, cpus: max(1, Affinity.allowedCPUs().count), allowedCPUs: Affinity.allowedCPUs())
 
             let environment = collectEnvironment(.live)
-            let runLabel = label ?? environment.configuration.detected
+            let runLabel = label ?? environment.configuration.defaultLabel
             let startedAt = Date()
             let destination = try prepareDestination(label: runLabel, host: environment.hostname, at: startedAt)
 

@@ -112,7 +112,8 @@ private func pool(_ groups: [SetGroup], notes: inout [String]) throws(CompareErr
     for (g, group) in groups.enumerated() {
         for loaded in group.sets {
             for result in loaded.set.results {
-                let text = paramsText(result.params)
+                let params = comparableParams(result, environment: loaded.set.environment)  // threads=all → its count
+                let text = paramsText(params)
                 let key = "\(result.benchmark)\u{1F}\(text)"
                 let i: Int
                 if let existing = index[key] {
@@ -121,7 +122,7 @@ private func pool(_ groups: [SetGroup], notes: inout [String]) throws(CompareErr
                     i = cases.count
                     index[key] = i
                     cases.append(Case(
-                        key: key, benchmark: result.benchmark, params: result.params, paramsText: text, metric: result.metric,
+                        key: key, benchmark: result.benchmark, params: params, paramsText: text, metric: result.metric,
                         unit: result.unit, better: result.better, source: loaded.path,
                         pooled: Array(repeating: nil, count: groups.count)))
                 }
@@ -156,6 +157,7 @@ private func pool(_ groups: [SetGroup], notes: inout [String]) throws(CompareErr
             cases[i].pooled[g]!.samples.sort()
         }
     }
+    notes.append(contentsOf: threadCountNotes(cases, groups: groups) + throttlingNotes(groups))
     return cases
 }
 

@@ -28,10 +28,14 @@ public struct EngineSettings: Sendable, Equatable {
 public struct BenchmarkCase: Sendable {
     public var benchmark: any Benchmark
     public var params: [String: String]
+    /// Params as the workload wrote them where they were resolved (`threads` → `all`); each is
+    /// recorded in the result's details as `<name>Requested`.
+    public var requested: [String: String]
 
-    public init(benchmark: any Benchmark, params: [String: String]) {
+    public init(benchmark: any Benchmark, params: [String: String], requested: [String: String] = [:]) {
         self.benchmark = benchmark
         self.params = params
+        self.requested = requested
     }
 
     /// `sys.null` or `timer.clock_gettime{clock=monotonic}`, for progress and messages.
@@ -178,6 +182,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
                 derived["ipc"] = instructions / cycles
             }
             var details = state.details
+            for (name, value) in c.requested { details[name + "Requested"] = value }
             if !perOp.isEmpty, let counters {
                 details["counters"] = "per op; " + counters.description
                 if state.counterTotals.maxScale > 1.0001 {
