@@ -116,6 +116,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         var stealSeconds: Double = 0
         var stealCPUSeconds: Double = 0
         var stealKnown = true
+        var throttle = ThrottleWatch()
         var usage = ResourceUsage(voluntaryContextSwitches: 0, involuntaryContextSwitches: 0)
         var subtractionFailed = false
         var details: [String: String] = [:]
@@ -183,6 +184,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
             }
             var details = state.details
             for (name, value) in c.requested { details[name + "Requested"] = value }
+            state.throttle.record(details: &details, warnings: &warnings)
             if !perOp.isEmpty, let counters {
                 details["counters"] = "per op; " + counters.description
                 if state.counterTotals.maxScale > 1.0001 {
@@ -296,6 +298,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         }
 
         let stealBefore = StealSnapshot.read(root: root)
+        let throttleBefore = CgroupCPUStat.read(root: root)
         let usageBefore = ResourceUsage.process()
         let wallStart = clock.now()
 
@@ -372,6 +375,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         } else {
             state.stealKnown = false
         }
+        state.throttle.add(before: throttleBefore, after: CgroupCPUStat.read(root: root))
 
         do {
             try prepared.validate()

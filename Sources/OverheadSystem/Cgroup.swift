@@ -216,3 +216,10 @@ public func parseCPUStat(_ text: String) -> CgroupCPUStat.Counters? {
     let us = values["throttled_usec"] ?? (values["throttled_time"].map { $0 / 1000 } ?? 0)
     return CgroupCPUStat.Counters(periods: periods, throttledPeriods: throttled, throttledUs: us)
 }
+
+extension CgroupCPUStat {
+    /// Finds the process's cgroup and reads its levels' `cpu.stat` (a segment's before/after snapshot).
+    public static func read(root: SystemRoot) -> CgroupCPUStat? {
+        read(root: root, location: CgroupLocation.find(root: root))
+    }
+}
