@@ -93,6 +93,13 @@ public struct CgroupMount: Sendable, Equatable {
     public var type: String
     /// v1 controllers of the hierarchy (`cpu`, `cpuacct`, `cpuset`, `memory`, `name=systemd`).
     public var controllers: [String]
+
+    public init(mountPoint: String, root: String, type: String, controllers: [String]) {
+        self.mountPoint = mountPoint
+        self.root = root
+        self.type = type
+        self.controllers = controllers
+    }
 }
 
 /// The cgroup mounts in a mountinfo text (fields: id parent major:minor root mountpoint options
@@ -167,6 +174,11 @@ public struct CgroupCPUStat: Sendable, Equatable {
 
     /// Counters by cgroup directory, own cgroup first.
     public var levels: [(directory: String, counters: Counters)]
+
+    /// A snapshot of the given levels.
+    public init(levels: [(directory: String, counters: Counters)]) {
+        self.levels = levels
+    }
 
     public static func == (a: CgroupCPUStat, b: CgroupCPUStat) -> Bool {
         a.levels.map(\.directory) == b.levels.map(\.directory) && a.levels.map(\.counters) == b.levels.map(\.counters)
