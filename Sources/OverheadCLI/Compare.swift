@@ -28,17 +28,24 @@ struct ComparisonFlags: ParsableArguments {
     @Option(help: "Bootstrap resamples (at least 100; 2000 or more for stable 95% intervals).")
     var resamples: Int = 2000
 
-    @Option(help: "Significance level of the Mann-Whitney U test.")
+    @Option(help: "False discovery rate (Benjamini–Hochberg) across the rows of each comparison; also the level of the MDE.")
     var alpha: Double = 0.05
 
-    @Option(name: .customLong("noise-cv"), help: "Flag a row noisy when either side's coefficient of variation is above this, in percent.")
+    @Option(name: .customLong("min-effect"), help: "Smallest overhead, in percent, that counts as one; also the ±margin of 'equivalent'. 5 suits shared cloud machines; lower it where A/A pairs are quieter.")
+    var minEffect: Double = 5
+
+    @Option(name: .customLong("min-replicates"), help: "Replicates a side below which a row is insufficient-data (at least 2; the exact rank test needs 4 a side to reach α = 0.05).")
+    var minReplicates: Int = 5
+
+    @Option(name: .customLong("noise-cv"), help: "Flag a row noisy when either side's robust spread (1.4826·MAD/median of the replicate medians) is above this, in percent.")
     var noiseCV: Double = 5
 
     @Flag(help: "Refuse (exit 1) when the sets differ in more than the configuration under test (CPU model, microcode, kernel, tool version, workload, THP, clocksource, CPUs, cgroup limits, container layer, seccomp).")
     var strict = false
 
     var options: CompareOptions {
-        CompareOptions(resamples: resamples, seed: seed, alpha: alpha, noiseCV: noiseCV / 100)
+        CompareOptions(
+            resamples: resamples, seed: seed, alpha: alpha, noiseCV: noiseCV / 100, minimumReplicates: minReplicates, minEffectPct: minEffect)
     }
 
     func validate() throws {
@@ -46,6 +53,8 @@ struct ComparisonFlags: ParsableArguments {
         guard resamples >= 100 else { throw CLIError("--resamples must be at least 100 (2000 or more for stable intervals)") }
         guard alpha > 0 && alpha < 1 else { throw CLIError("--alpha must be between 0 and 1, e.g. 0.05") }
         guard noiseCV >= 0 && noiseCV.isFinite else { throw CLIError("--noise-cv is a percentage, 0 or more, e.g. 5") }
+        guard minEffect >= 0 && minEffect < 100 else { throw CLIError("--min-effect is a percentage from 0 to below 100, e.g. 5") }
+        guard minReplicates >= 2 else { throw CLIError("--min-replicates must be at least 2") }
     }
 
     /// Renders the comparison, or refuses it under --strict.
@@ -64,10 +73,11 @@ extension OverheadBench {
         static let configuration = CommandConfiguration(
             abstract: "Compare configurations (labels) against a baseline: overhead with confidence intervals.",
             discussion: """
-                Sets with the same label are merged (their samples pooled). Per benchmark × params × configuration:
-                medians, overhead % (positive = worse), a bootstrap confidence interval of the ratio of medians,
-                a Mann-Whitney U p-value and a verdict (overhead, improvement, no-change, insufficient-data),
-                then a geometric mean per category. Exit status: 0 on success, 1 on an error (unreadable input,
+                Sets with the same label are merged; the observation is a replicate's median. Per benchmark ×
+                params × configuration: medians, overhead % (positive = worse), a hierarchical bootstrap confidence
+                interval of the ratio of medians, a Mann-Whitney U test on the replicates, a Benjamini–Hochberg
+                q-value, the minimum detectable effect and a verdict (overhead, improvement, equivalent,
+                inconclusive, insufficient-data), then a geometric mean per category. Exit status: 0 on success, 1 on an error (unreadable input,
                 incompatible units, --strict refusal). See docs/compare.md.
                 """)
 

@@ -3,7 +3,7 @@ import ArgumentParser
 /// The `overhead-bench` command: configuration only; the work is in the subcommands.
 public struct OverheadBench: ParsableCommand {
     /// The tool version written into every result set.
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 
     public static let configuration = CommandConfiguration(
         commandName: "overhead-bench",

@@ -1,50 +1,64 @@
 import Foundation
 
-/// What `diff` concludes, and the exit status CI scripts act on.
-public enum DiffOutcome: String, Codable, Sendable {
-    /// Nothing moved beyond the threshold significantly (exit 0).
-    case unchanged
-    /// At least one benchmark regressed beyond the threshold (exit 2).
-    case regressed
-    /// Some benchmarks improved beyond the threshold and none regressed (exit 4).
-    case improvedOnly = "improved-only"
-
-    /// The process exit status: 0, 2 or 4 (1 is left for errors).
-    public var exitCode: Int32 {
-        switch self {
-        case .unchanged: return 0
-        case .regressed: return 2
-        case .improvedOnly: return 4
-        }
-    }
+/// What `diff` fails on.
+public enum DiffFailOn: String, Codable, Sendable, CaseIterable {
+    /// Exit 2 when a row is `overhead`; improvements are reported and exit 0 (the CI gate).
+    case regression
+    /// Exit 2 on a regression, 4 when there are only improvements: any significant change fails.
+    case any
 }
 
-/// The rows of a two-sided comparison that moved significantly beyond a threshold.
-public struct DiffSummary: Sendable, Equatable {
-    /// Rows with verdict `overhead` and overhead above the threshold.
-    public var regressions: [ComparisonRow]
-    /// Rows with verdict `improvement` and overhead below minus the threshold.
-    public var improvements: [ComparisonRow]
-    /// The threshold, percent.
-    public var thresholdPct: Double
+/// What `diff` concludes, and the exit status CI scripts act on.
+public enum DiffOutcome: String, Codable, Sendable {
+    /// No row is `overhead` (and, with `--fail-on any`, none is `improvement`): exit 0.
+    case unchanged
+    /// At least one row is `overhead`: exit 2.
+    case regressed
+    /// Rows are `improvement` and none `overhead`: exit 4 with `--fail-on any`, else 0.
+    case improvedOnly = "improved-only"
+}
 
-    /// Regressed if anything regressed, improved-only if only improvements, else unchanged.
-    public var outcome: DiffOutcome {
-        if !regressions.isEmpty { return .regressed }
-        if !improvements.isEmpty { return .improvedOnly }
-        return .unchanged
+/// The rows of a two-sided comparison whose verdicts are `overhead` or `improvement` (significant
+/// after false-discovery control and beyond the minimum effect, which `--threshold` sets).
+public struct DiffSummary: Codable, Sendable, Equatable {
+    /// Rows with verdict `overhead`.
+    public var regressions: [ComparisonRow]
+    /// Rows with verdict `improvement`.
+    public var improvements: [ComparisonRow]
+    /// The minimum effect the verdicts used, percent.
+    public var thresholdPct: Double
+    /// What fails the diff.
+    public var failOn: DiffFailOn
+    /// The outcome.
+    public var outcome: DiffOutcome
+    /// The process exit status: 0, 2 or 4 (1 is left for errors).
+    public var exitStatus: Int32
+
+    /// Classifies by the verdicts.
+    public init(regressions: [ComparisonRow], improvements: [ComparisonRow], thresholdPct: Double, failOn: DiffFailOn) {
+        self.regressions = regressions
+        self.improvements = improvements
+        self.thresholdPct = thresholdPct
+        self.failOn = failOn
+        outcome = !regressions.isEmpty ? .regressed : (!improvements.isEmpty ? .improvedOnly : .unchanged)
+        switch (outcome, failOn) {
+        case (.regressed, _): exitStatus = 2
+        case (.improvedOnly, .any): exitStatus = 4
+        default: exitStatus = 0
+        }
     }
 
     /// One line per regression and improvement, then the outcome and its exit status.
     public var text: String {
         var lines: [String] = []
-        for r in regressions { lines.append("regression: \(name(r)) \(formatPercent(r.overheadPct)) \(formatInterval(r.ciLowPct, r.ciHighPct))") }
-        for r in improvements { lines.append("improvement: \(name(r)) \(formatPercent(r.overheadPct)) \(formatInterval(r.ciLowPct, r.ciHighPct))") }
+        for r in regressions { lines.append("regression: \(name(r)) \(formatPercent(r.overheadPct)) \(formatInterval(r.ciLowPct, r.ciHighPct)) q \(formatP(r.qValue))") }
+        for r in improvements { lines.append("improvement: \(name(r)) \(formatPercent(r.overheadPct)) \(formatInterval(r.ciLowPct, r.ciHighPct)) q \(formatP(r.qValue))") }
         let threshold = String(format: "%g", thresholdPct)
         switch outcome {
-        case .unchanged: lines.append("No significant change beyond \(threshold)% (exit 0).")
-        case .regressed: lines.append("\(regressions.count) regression\(regressions.count == 1 ? "" : "s") beyond \(threshold)% (exit 2).")
-        case .improvedOnly: lines.append("\(improvements.count) improvement\(improvements.count == 1 ? "" : "s") beyond \(threshold)%, no regression (exit 4).")
+        case .unchanged: lines.append("No significant change of \(threshold)% or more (exit 0).")
+        case .regressed: lines.append("\(regressions.count) regression\(regressions.count == 1 ? "" : "s") of \(threshold)% or more (exit 2).")
+        case .improvedOnly:
+            lines.append("\(improvements.count) improvement\(improvements.count == 1 ? "" : "s") of \(threshold)% or more, no regression (exit \(exitStatus)).")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -54,11 +68,30 @@ public struct DiffSummary: Sendable, Equatable {
     }
 }
 
-/// Classifies a comparison for `diff`: a row counts when its verdict is significant (`overhead` or
-/// `improvement`) and its point estimate is beyond `thresholdPct` in that direction.
-public func summarizeDiff(_ comparison: Comparison, thresholdPct: Double) -> DiffSummary {
+/// Classifies a comparison for `diff` by its verdicts: `overhead` rows are regressions,
+/// `improvement` rows improvements. The threshold is the comparison's minimum effect.
+public func summarizeDiff(_ comparison: Comparison, failOn: DiffFailOn = .regression) -> DiffSummary {
     DiffSummary(
-        regressions: comparison.rows.filter { $0.verdict == .overhead && ($0.overheadPct ?? 0) > thresholdPct },
-        improvements: comparison.rows.filter { $0.verdict == .improvement && ($0.overheadPct ?? 0) < -thresholdPct },
-        thresholdPct: thresholdPct)
+        regressions: comparison.rows.filter { $0.verdict == .overhead },
+        improvements: comparison.rows.filter { $0.verdict == .improvement },
+        thresholdPct: comparison.minEffectPct, failOn: failOn)
+}
+
+/// `diff --format json`: the comparison and the diff's conclusion in one document.
+public struct DiffReport: Codable, Sendable, Equatable {
+    public var comparison: Comparison
+    public var diff: DiffSummary
+
+    public init(comparison: Comparison, diff: DiffSummary) {
+        self.comparison = comparison
+        self.diff = diff
+    }
+
+    /// Pretty JSON with sorted keys.
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { return "{}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
 }

@@ -1,15 +1,33 @@
 import OverheadModel
 
-/// What a comparison concludes about one benchmark × params × configuration.
+/// What a comparison concludes about one benchmark × params × configuration (or an aggregate).
 public enum Verdict: String, Codable, Sendable, CaseIterable {
-    /// Significantly worse than the baseline: the CI excludes 0 on the costly side and p < α.
+    /// Worse than the baseline: significant after false-discovery control (q < α), the interval
+    /// above 0, and the point estimate at least the minimum effect.
     case overhead
-    /// Significantly better than the baseline.
+    /// Better than the baseline, by the same rules mirrored.
     case improvement
-    /// The CI includes 0 or p ≥ α: no difference beyond the noise.
-    case noChange = "no-change"
-    /// Fewer than the minimum number of samples on a side, or a ratio that is undefined (a median ≤ 0).
+    /// The whole confidence interval lies inside ±minimum effect: any difference is smaller than
+    /// what the user said matters. A claim with its own evidence, not the absence of a finding.
+    case equivalent
+    /// Neither: the data cannot tell (too noisy, too few replicates, or a difference smaller than
+    /// the minimum effect that the interval cannot rule out).
+    case inconclusive
+    /// Fewer than the minimum number of replicates on a side, or a ratio that is undefined (a median ≤ 0).
     case insufficientData = "insufficient-data"
+
+    /// Reads every current word, and `no-change` from JSON written before version 0.2 as
+    /// `inconclusive` (what that verdict could honestly claim).
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        if raw == "no-change" {
+            self = .inconclusive
+        } else if let v = Verdict(rawValue: raw) {
+            self = v
+        } else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unknown verdict '\(raw)'"))
+        }
+    }
 }
 
 /// Settings of a comparison.
@@ -18,26 +36,30 @@ public struct CompareOptions: Sendable, Equatable {
     public var resamples: Int
     /// Seed of the bootstrap, so a comparison is reproducible.
     public var seed: UInt64
-    /// Significance level of the Mann-Whitney test.
+    /// False discovery rate (Benjamini–Hochberg) of the row tests, and the level of the MDE.
     public var alpha: Double
-    /// Coefficient of variation (a fraction, 0.05 = 5%) above which a side is flagged noisy.
+    /// Robust spread (1.4826·MAD/median of the replicate medians, a fraction) above which a side is flagged noisy.
     public var noiseCV: Double
-    /// Fewer samples than this on either side gives `insufficient-data`.
-    public var minimumSamples: Int
+    /// Fewer replicates than this on either side gives `insufficient-data`.
+    public var minimumReplicates: Int
     /// Confidence level of the interval.
     public var confidence: Double
+    /// The smallest overhead, percent, that counts as one (and the margin of `equivalent`).
+    public var minEffectPct: Double
 
-    /// The defaults: 2,000 resamples, seed 1, α = 0.05, noisy above 5% CV, at least 5 samples, 95% CI.
+    /// The defaults: 2,000 resamples, seed 1, FDR α = 0.05, noisy above 5% robust CV, at least 5
+    /// replicates a side, 95% CI, minimum effect 5%.
     public init(
         resamples: Int = 2000, seed: UInt64 = 1, alpha: Double = 0.05, noiseCV: Double = 0.05,
-        minimumSamples: Int = 5, confidence: Double = 0.95
+        minimumReplicates: Int = 5, confidence: Double = 0.95, minEffectPct: Double = 5
     ) {
         self.resamples = resamples
         self.seed = seed
         self.alpha = alpha
         self.noiseCV = noiseCV
-        self.minimumSamples = minimumSamples
+        self.minimumReplicates = minimumReplicates
         self.confidence = confidence
+        self.minEffectPct = minEffectPct
     }
 }
 
@@ -109,55 +131,75 @@ public struct ComparisonRow: Codable, Sendable, Equatable {
     public var baseline: String
     /// Configuration label.
     public var configuration: String
-    /// Pooled sample counts.
+    /// Samples of the baseline side (all replicates of all sets).
     public var baselineN: Int
-    /// Pooled sample count of the configuration.
+    /// Samples of the configuration side.
     public var n: Int
-    /// Number of sets that contributed samples on the baseline side.
+    /// Replicates of the baseline side: the observations the statistics use.
+    public var baselineReplicates: Int
+    /// Replicates of the configuration side.
+    public var replicates: Int
+    /// Number of sets that contributed on the baseline side.
     public var baselineSets: Int
-    /// Number of sets that contributed samples on the configuration side.
+    /// Number of sets that contributed on the configuration side.
     public var sets: Int
-    /// Median of the pooled baseline samples.
+    /// Median of the baseline's replicate medians.
     public var baselineMedian: Double
-    /// Median of the pooled configuration samples.
+    /// Median of the configuration's replicate medians.
     public var median: Double
-    /// Coefficient of variation of the pooled baseline samples, percent.
+    /// Coefficient of variation of the baseline's replicate medians, percent.
     public var baselineCVPct: Double
-    /// Coefficient of variation of the pooled configuration samples, percent.
+    /// Coefficient of variation of the configuration's replicate medians, percent.
     public var cvPct: Double
+    /// Robust spread (1.4826·MAD/median) of the baseline's replicate medians, percent.
+    public var baselineRobustCVPct: Double
+    /// Robust spread of the configuration's replicate medians, percent.
+    public var robustCVPct: Double
     /// Overhead in percent, positive = worse: median/base − 1 (lower is better) or base/median − 1
     /// (higher is better); nil when a median is ≤ 0.
     public var overheadPct: Double?
-    /// Lower end of the bootstrap confidence interval of the overhead, percent.
+    /// Lower end of the hierarchical bootstrap confidence interval of the overhead, percent.
     public var ciLowPct: Double?
     /// Upper end of the interval, percent.
     public var ciHighPct: Double?
-    /// Two-sided Mann-Whitney U p-value.
+    /// Two-sided Mann-Whitney U p-value of the replicate medians.
     public var pValue: Double?
+    /// Benjamini–Hochberg q-value across the rows of this configuration-vs-baseline comparison.
+    public var qValue: Double?
+    /// Minimum detectable effect, percent (80% power at α); nil when these replicates cannot
+    /// detect any difference.
+    public var mdePct: Double?
     /// The verdict.
     public var verdict: Verdict
-    /// Either side's CV is above the noise threshold.
+    /// Either side's robust spread is above the noise threshold.
     public var noisy: Bool
-    /// Why the verdict is what it is, when that is not obvious (too few samples, converted units, ...).
+    /// Why the verdict is what it is, when that is not obvious (too few replicates, converted units, ...).
     public var notes: [String]
 }
 
-/// Geometric mean of the cost ratios of one category (or `all`) for one configuration.
+/// Geometric mean of the cost ratios of one category (or `all`) for one configuration; each
+/// benchmark id weighs once, however many parameter combinations it has.
 public struct CategorySummary: Codable, Sendable, Equatable {
     /// `cpu`, `timer`, `mem`, ... or `all`.
     public var category: String
     /// Configuration label.
     public var configuration: String
-    /// Rows that entered the mean (those with a defined ratio and enough samples).
+    /// Benchmark ids that entered the mean.
     public var benchmarks: Int
-    /// exp(mean(log ratio)) − 1, percent.
+    /// Rows (benchmark × params) behind them.
+    public var rows: Int
+    /// exp(mean over ids of mean over the id's rows of log ratio) − 1, percent.
     public var overheadPct: Double
-    /// Bootstrap interval of the geometric mean (the rows' replicates combined index by index).
+    /// Hierarchical bootstrap interval of that mean (whole replicates resampled, shared by all rows).
     public var ciLowPct: Double?
     /// Upper end of the interval, percent.
     public var ciHighPct: Double?
-    /// `overhead` / `improvement` when the interval excludes 0 and at least one member benchmark has
-    /// that verdict itself; else `no-change`.
+    /// Mann-Whitney U p-value of the per-replicate means (each replicate's rows against the
+    /// baseline's centers); nil with fewer than the minimum replicates a side.
+    public var pValue: Double?
+    /// Benjamini–Hochberg q-value across the aggregate rows of this configuration.
+    public var qValue: Double?
+    /// The verdict, by the rows' rule; `overhead`/`improvement` also need a member row with that verdict.
     public var verdict: Verdict
 }
 
@@ -211,10 +253,12 @@ public struct Comparison: Codable, Sendable, Equatable {
     public var alpha: Double
     /// Confidence level of the intervals.
     public var confidence: Double
-    /// Noise threshold, percent CV.
+    /// Noise threshold, percent robust CV.
     public var noiseCVPct: Double
-    /// Minimum samples a side.
-    public var minimumSamples: Int
+    /// Minimum replicates a side.
+    public var minimumReplicates: Int
+    /// Minimum effect, percent.
+    public var minEffectPct: Double
     /// One row per benchmark × params × configuration, in the order the benchmarks first appear.
     public var rows: [ComparisonRow]
     /// Geometric-mean rows per category and configuration, then `all`.

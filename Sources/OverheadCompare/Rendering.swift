@@ -49,6 +49,12 @@ func formatP(_ value: Double?) -> String {
     return value < 0.001 ? "<0.001" : String(format: "%.3f", value)
 }
 
+/// A minimum detectable effect, `4.2%`; `none` when no difference is detectable.
+func formatMDE(_ value: Double?) -> String {
+    guard let value else { return "none" }
+    return String(format: "%.1f%%", value)
+}
+
 func formatInterval(_ low: Double?, _ high: Double?) -> String {
     guard let low, let high else { return "—" }
     return "[\(formatPercent(low)), \(formatPercent(high))]"
@@ -67,37 +73,45 @@ private struct Grid {
 }
 
 private func mainGrid(_ c: Comparison) -> Grid {
-    let header = ["benchmark", "params", "configuration", "baseline", "median", "unit", "overhead", "\(Int((c.confidence * 100).rounded()))% CI", "p", "verdict", "notes"]
+    let header = [
+        "benchmark", "params", "configuration", "baseline", "median", "unit", "overhead", "\(Int((c.confidence * 100).rounded()))% CI", "q",
+        "MDE", "reps", "verdict", "notes",
+    ]
     var rows: [[String]] = []
     var colours: [String?] = []
     for r in c.rows {
         var notes: [String] = []
-        if r.noisy { notes.append("noisy (CV \(String(format: "%.1f", r.baselineCVPct))% / \(String(format: "%.1f", r.cvPct))%)") }
+        if r.noisy { notes.append("noisy (spread \(String(format: "%.1f", r.baselineRobustCVPct))% / \(String(format: "%.1f", r.robustCVPct))%)") }
         if r.baselineSets > 1 || r.sets > 1 { notes.append("sets \(r.baselineSets)/\(r.sets)") }
         notes.append(contentsOf: r.notes)
         rows.append([
             r.benchmark, r.paramsText.replacingOccurrences(of: ";", with: " "), r.configuration,
             formatFigure(r.baselineMedian), formatFigure(r.median), r.unit, formatPercent(r.overheadPct),
-            formatInterval(r.ciLowPct, r.ciHighPct), formatP(r.pValue), r.verdict.rawValue, notes.joined(separator: "; "),
+            formatInterval(r.ciLowPct, r.ciHighPct), formatP(r.qValue), formatMDE(r.mdePct), "\(r.baselineReplicates)/\(r.replicates)",
+            r.verdict.rawValue, notes.joined(separator: "; "),
         ])
         colours.append(colour(of: r.verdict))
     }
-    return Grid(header: header, rows: rows, numeric: [3, 4, 6, 8], colours: colours, verdictColumn: 9)
+    return Grid(header: header, rows: rows, numeric: [3, 4, 6, 8, 9, 10], colours: colours, verdictColumn: 11)
 }
 
 private func categoryGrid(_ c: Comparison) -> Grid {
-    let header = ["category", "configuration", "benchmarks", "overhead", "\(Int((c.confidence * 100).rounded()))% CI", "verdict"]
+    let header = ["category", "configuration", "benchmarks", "rows", "overhead", "\(Int((c.confidence * 100).rounded()))% CI", "q", "verdict"]
     let rows = c.categories.map {
-        [$0.category, $0.configuration, String($0.benchmarks), formatPercent($0.overheadPct), formatInterval($0.ciLowPct, $0.ciHighPct), $0.verdict.rawValue]
+        [
+            $0.category, $0.configuration, String($0.benchmarks), String($0.rows), formatPercent($0.overheadPct),
+            formatInterval($0.ciLowPct, $0.ciHighPct), formatP($0.qValue), $0.verdict.rawValue,
+        ]
     }
-    return Grid(header: header, rows: rows, numeric: [2, 3], colours: c.categories.map { colour(of: $0.verdict) }, verdictColumn: 5)
+    return Grid(header: header, rows: rows, numeric: [2, 3, 4, 6], colours: c.categories.map { colour(of: $0.verdict) }, verdictColumn: 7)
 }
 
 private func colour(of verdict: Verdict) -> String? {
     switch verdict {
     case .overhead: return "31"  // red
     case .improvement: return "32"  // green
-    case .noChange: return nil
+    case .equivalent: return "36"  // cyan
+    case .inconclusive: return nil
     case .insufficientData: return "33"  // yellow
     }
 }
@@ -134,14 +148,25 @@ private func describe(_ g: GroupInfo) -> String {
 private func preamble(_ c: Comparison) -> [String] {
     var lines = [
         "Baseline: \(describe(c.baseline)); compared: \(c.configurations.map(describe).joined(separator: ", "))",
-        "Overhead: positive = worse. \(Int((c.confidence * 100).rounded()))% bootstrap CI of the ratio of medians (\(c.resamples) resamples, seed \(c.seed)); Mann-Whitney U, α = \(c.alpha); noisy: CV > \(String(format: "%g", c.noiseCVPct))%.",
+        "Overhead: positive = worse; the observation is a replicate's median. \(Int((c.confidence * 100).rounded()))% hierarchical bootstrap CI of the ratio of medians (\(c.resamples) resamples, seed \(c.seed)); Mann-Whitney U on replicates, Benjamini–Hochberg q at FDR \(c.alpha); minimum effect \(String(format: "%g", c.minEffectPct))%; MDE at 80% power; noisy: robust spread > \(String(format: "%g", c.noiseCVPct))%.",
     ]
+    lines.append(verdictCounts(c))
     if !c.environmentDifferences.isEmpty {
         lines.append("")
         lines.append("WARNING: the sets differ in more than the configuration under test; differences may not be the hypervisor's:")
         for d in c.environmentDifferences { lines.append("  \(d)") }
     }
     return lines
+}
+
+/// `58 rows: 2 overhead, 0 improvement, 31 equivalent, 25 inconclusive (12 noisy), 0 insufficient-data`.
+public func verdictCounts(_ c: Comparison) -> String {
+    let counts = Verdict.allCases.map { v in "\(c.rows.filter { $0.verdict == v }.count) \(v.rawValue)" }
+    let noisy = c.rows.filter(\.noisy).count
+    let blind = c.rows.filter { $0.verdict == .inconclusive && ($0.mdePct.map { $0 > c.minEffectPct } ?? true) }.count
+    var text = "\(c.rows.count) rows: " + counts.joined(separator: ", ") + "; \(noisy) noisy"
+    if blind > 0 { text += "; \(blind) inconclusive rows cannot see a \(String(format: "%g", c.minEffectPct))% difference (MDE above it)" }
+    return text + "."
 }
 
 private func epilogue(_ c: Comparison) -> [String] {
@@ -220,7 +245,7 @@ func csvNumber(_ value: Double?) -> String {
 public let comparisonCSVColumns = [
     "benchmark", "params", "metric", "unit", "better", "baseline", "configuration", "baseline_median", "median",
     "overhead_pct", "ci_low_pct", "ci_high_pct", "p_value", "verdict", "noisy", "baseline_n", "n", "baseline_sets", "sets",
-    "baseline_cv_pct", "cv_pct",
+    "baseline_cv_pct", "cv_pct", "q_value", "mde_pct", "baseline_replicates", "replicates", "baseline_robust_cv_pct", "robust_cv_pct",
 ]
 
 /// One row per benchmark × params × configuration; benchmarks on one side only follow with verdict
@@ -233,6 +258,8 @@ public func renderCSV(_ c: Comparison) -> String {
             csvNumber(r.baselineMedian), csvNumber(r.median), csvNumber(r.overheadPct), csvNumber(r.ciLowPct), csvNumber(r.ciHighPct),
             csvNumber(r.pValue), r.verdict.rawValue, r.noisy ? "true" : "false", String(r.baselineN), String(r.n),
             String(r.baselineSets), String(r.sets), csvNumber(r.baselineCVPct), csvNumber(r.cvPct),
+            csvNumber(r.qValue), csvNumber(r.mdePct), String(r.baselineReplicates), String(r.replicates),
+            csvNumber(r.baselineRobustCVPct), csvNumber(r.robustCVPct),
         ]
         lines.append(fields.map(csvField).joined(separator: ","))
     }

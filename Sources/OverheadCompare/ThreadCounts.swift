@@ -33,7 +33,7 @@ func threadCountNotes(_ cases: [Case], groups: [SetGroup]) -> [String] {
             order.append(key)
             counts[key] = Array(repeating: [], count: groups.count)
         }
-        for g in c.pooled.indices where c.pooled[g] != nil { counts[key]![g].insert(n) }
+        for g in c.sides.indices where c.sides[g] != nil { counts[key]![g].insert(n) }
     }
     var notes: [String] = []
     for key in order {

@@ -3,24 +3,30 @@ import OverheadModel
 import OverheadSystem
 import Synchronization
 
-/// How many samples, how long each, in which order.
+/// How many replicates and samples, how long each, in which order.
 public struct EngineSettings: Sendable, Equatable {
-    /// Each round runs every case once, in a freshly shuffled order.
-    public var rounds: Int
-    /// Samples (timed batches) each case takes per round.
-    public var samplesPerRound: Int
-    /// Untimed batches before each round's samples (caches, TLB, branch predictors, frequency).
+    /// Independent replicates of every case. Each replicate prepares the case anew (fresh memory,
+    /// first touch, peers, scratch files), calibrates anew and measures its own loop overhead, so
+    /// the spread between replicates carries what differs between two runs (Kalibera & Jones 2013).
+    public var replicates: Int
+    /// Samples (timed batches) each case takes per replicate.
+    public var samplesPerReplicate: Int
+    /// Untimed batches before each replicate's samples (caches, TLB, branch predictors, frequency).
     public var warmupBatches: Int
     /// Minimum duration of one batch, ms (20 clock ticks is the other floor).
     public var minSampleMs: Double
     public var seed: UInt64
+    /// The replicates this engine runs, of `0..<replicates`: all of them in process, or one when a
+    /// worker process runs a single replicate of a larger run (the order still comes from `seed`).
+    public var replicateRange: Range<Int>
 
-    public init(rounds: Int, samplesPerRound: Int, warmupBatches: Int, minSampleMs: Double, seed: UInt64) {
-        self.rounds = rounds
-        self.samplesPerRound = samplesPerRound
+    public init(replicates: Int, samplesPerReplicate: Int, warmupBatches: Int, minSampleMs: Double, seed: UInt64, replicateRange: Range<Int>? = nil) {
+        self.replicates = replicates
+        self.samplesPerReplicate = samplesPerReplicate
         self.warmupBatches = warmupBatches
         self.minSampleMs = minSampleMs
         self.seed = seed
+        self.replicateRange = replicateRange ?? 0..<replicates
     }
 }
 
@@ -46,11 +52,12 @@ public struct BenchmarkCase: Sendable {
 
 /// What the engine reports while it runs.
 public struct ProgressEvent: Sendable, Equatable {
-    /// Segments done so far and in all (a segment is one case in one round).
+    /// Segments done so far and in all by this engine (a segment is one case in one replicate).
     public var done: Int
     public var total: Int
-    public var round: Int
-    public var rounds: Int
+    /// The replicate (1-based) and how many the run has.
+    public var replicate: Int
+    public var replicates: Int
     public var caseName: String
 }
 
@@ -60,14 +67,24 @@ public struct EngineOutcome: Sendable {
     public var skipped: [SkippedBenchmark]
     public var warnings: [String]
     public var interrupted: Bool
+
+    public init(results: [BenchmarkResult], skipped: [SkippedBenchmark], warnings: [String], interrupted: Bool) {
+        self.results = results
+        self.skipped = skipped
+        self.warnings = warnings
+        self.interrupted = interrupted
+    }
+
+    /// The run-level warning of an interrupted run.
+    public static let interruptedWarning = "the run was interrupted; the result set holds the samples taken before it stopped"
 }
 
-/// The order in which cases run: for each round, a permutation of `0..<caseCount` drawn from a
+/// The order in which cases run: for each replicate, a permutation of `0..<caseCount` drawn from a
 /// generator seeded with `seed`, so drift (thermal, noisy neighbours) spreads over every benchmark
 /// and the same seed reproduces the same order.
-public func interleavingOrder(caseCount: Int, rounds: Int, seed: UInt64) -> [[Int]] {
+public func interleavingOrder(caseCount: Int, replicates: Int, seed: UInt64) -> [[Int]] {
     var rng = SplitMix64(seed: seed)
-    return (0..<rounds).map { _ in Array(0..<caseCount).shuffled(using: &rng) }
+    return (0..<replicates).map { _ in Array(0..<caseCount).shuffled(using: &rng) }
 }
 
 /// CPUs for `count` pinned threads: the measurement CPU first (so `threads=1` runs where every
@@ -104,19 +121,14 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         self.counters = counters
     }
 
-    /// Mutable per-case state across rounds.
+    /// Mutable per-case state across replicates.
     private struct CaseState {
-        var iterations: Int?
-        var overheadNsPerOp: Double?
+        var replicates: [Replicate] = []
         var samples: [Double] = []
         var warnings: [String] = []
         var skipReason: String?
         var cpus: [Int] = []
         var measuredSeconds: Double = 0
-        var stealSeconds: Double = 0
-        var stealCPUSeconds: Double = 0
-        var stealKnown = true
-        var throttle = ThrottleWatch()
         var usage = ResourceUsage(voluntaryContextSwitches: 0, involuntaryContextSwitches: 0)
         var subtractionFailed = false
         var details: [String: String] = [:]
@@ -124,27 +136,27 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         var counterTotals = CounterTotals()
     }
 
-    /// Runs every case for `settings.rounds` rounds in seeded interleaved order. `shouldStop` is
-    /// polled between batches (Ctrl-C); what finished is kept.
+    /// Runs every case for the replicates of `settings.replicateRange`, in seeded interleaved order.
+    /// `shouldStop` is polled between batches (Ctrl-C); what finished is kept.
     public func run(
         cases: [BenchmarkCase], context: RunContext, progress: (ProgressEvent) -> Void = { _ in },
         shouldStop: () -> Bool = { false }
     ) -> EngineOutcome {
         var states = Array(repeating: CaseState(), count: cases.count)
-        let order = interleavingOrder(caseCount: cases.count, rounds: settings.rounds, seed: settings.seed)
+        let order = interleavingOrder(caseCount: cases.count, replicates: settings.replicates, seed: settings.seed)
         let target = CalibrationTarget(floorMs: settings.minSampleMs, clockResolutionNs: clockResolutionNs)
         let originalAffinity = Affinity.allowedCPUs()
         var interrupted = false
         var done = 0
-        let total = cases.count * settings.rounds
+        let total = cases.count * settings.replicateRange.count
 
-        outer: for (round, permutation) in order.enumerated() {
-            for index in permutation {
+        outer: for replicate in settings.replicateRange {
+            for index in order[replicate] {
                 if shouldStop() {
                     interrupted = true
                     break outer
                 }
-                progress(ProgressEvent(done: done, total: total, round: round + 1, rounds: settings.rounds, caseName: cases[index].displayName))
+                progress(ProgressEvent(done: done, total: total, replicate: replicate + 1, replicates: settings.replicates, caseName: cases[index].displayName))
                 if states[index].skipReason == nil {
                     runSegment(cases[index], state: &states[index], context: context, target: target, shouldStop: shouldStop)
                     try? Affinity.set(originalAffinity)
@@ -169,14 +181,9 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
             }
             var warnings = state.warnings
             if let reason = state.skipReason { warnings.append("stopped early: \(reason)") }
-            let stealPercent = state.stealKnown && state.stealCPUSeconds > 0 ? 100 * state.stealSeconds / state.stealCPUSeconds : nil
-            if let steal = stealPercent, steal > 1 {
-                warnings.append(String(format: "steal time was %.1f%% of the measured time: the hypervisor ran other work on these CPUs", steal))
-            }
             if state.subtractionFailed {
                 warnings.append("loop overhead was not below the measured time in some samples; those samples are reported without subtraction")
             }
-            if summary.n < 5 { warnings.append("only \(summary.n) samples: too few for a confident comparison") }
             var derived = state.derive?(summary.median) ?? [:]
             let perOp = state.counterTotals.perOp
             if let cycles = perOp["cycles"], let instructions = perOp["instructions"], cycles > 0 {
@@ -184,7 +191,6 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
             }
             var details = state.details
             for (name, value) in c.requested { details[name + "Requested"] = value }
-            state.throttle.record(details: &details, warnings: &warnings)
             if !perOp.isEmpty, let counters {
                 details["counters"] = "per op; " + counters.description
                 if state.counterTotals.maxScale > 1.0001 {
@@ -198,15 +204,21 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
                 // Cycles at the TSC rate: the figure papers quote (CPUID ≈ 1,000+ cycles under KVM).
                 derived["cyclesPerOp"] = summary.median * ghz
             }
-            results.append(BenchmarkResult(
+            var result = BenchmarkResult(
                 benchmark: info.id, params: c.params, metric: info.metric, unit: info.unit, better: info.better,
                 samples: state.samples, summary: summary, counters: perOp.isEmpty ? nil : perOp, warnings: unique(warnings),
-                iterationsPerSample: state.iterations ?? 0, overheadNsPerOp: state.overheadNsPerOp, cpus: state.cpus,
+                iterationsPerSample: state.replicates.first?.iterationsPerSample ?? 0,
+                overheadNsPerOp: medianOrNil(state.replicates.compactMap(\.overheadNsPerOp)), cpus: state.cpus,
                 conditions: RunConditions(
-                    measuredSeconds: state.measuredSeconds, stealPercent: stealPercent,
+                    measuredSeconds: state.measuredSeconds, stealPercent: nil,
                     involuntaryContextSwitches: state.usage.involuntaryContextSwitches,
                     voluntaryContextSwitches: state.usage.voluntaryContextSwitches),
-                details: details.isEmpty ? nil : details, derived: derived.isEmpty ? nil : derived))
+                details: details.isEmpty ? nil : details, derived: derived.isEmpty ? nil : derived,
+                replicates: state.replicates)
+            // Steal (with its tick quantization), the summary and too-few-replicates: one rule for
+            // in-process runs and for the merge of worker processes.
+            result.refreshReplicateFindings(userHz: StealSnapshot.userHz)
+            results.append(result)
         }
         // Cross-case figures, per benchmark id (one call with all of that id's results).
         for id in unique(cases.map { $0.benchmark.info.id }) {
@@ -216,7 +228,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
             if related.count == indices.count { for (i, r) in zip(indices, related) { results[i] = r } }
         }
         var warnings: [String] = []
-        if interrupted { warnings.append("the run was interrupted; the result set holds the samples taken before it stopped") }
+        if interrupted { warnings.append(EngineOutcome.interruptedWarning) }
         return EngineOutcome(results: results, skipped: skipped, warnings: warnings, interrupted: interrupted)
     }
 
@@ -300,21 +312,32 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         let stealBefore = StealSnapshot.read(root: root)
         let throttleBefore = CgroupCPUStat.read(root: root)
         let usageBefore = ResourceUsage.process()
+        // Involuntary switches of the measuring threads themselves (RUSAGE_THREAD on each).
+        let threadUsage: () -> Int = {
+            guard let pool else { return ResourceUsage.thread().involuntaryContextSwitches }
+            let total = Mutex(0)
+            pool.run({ _, _ in
+                let n = ResourceUsage.thread().involuntaryContextSwitches
+                total.withLock { $0 += n }
+            }, iterations: 0)
+            return total.withLock { $0 }
+        }
+        let threadSwitchesBefore = threadUsage()
         let wallStart = clock.now()
 
-        if state.iterations == nil {
-            state.iterations = calibrateIterations(
-                target: target, clockResolutionNs: clockResolutionNs,
-                maxIterations: prepared.maxIterationsPerBatch, measure: measure)
-            if let overheadKernel = prepared.overheadKernel {
-                let emptyBatch: (Int) -> Void = { n in if let pool { pool.run(overheadKernel, iterations: n) } else { overheadKernel(n, 0) } }
-                let n = calibrateIterations(target: target, clockResolutionNs: clockResolutionNs) { timeBatch(clock: clock, iterations: $0, emptyBatch) }
-                // Median of several batches: the overhead estimate must not carry one batch's noise.
-                let perOp = (0..<5).map { _ in Double(timeBatch(clock: clock, iterations: n, emptyBatch)) / Double(n) }
-                state.overheadNsPerOp = median(perOp)
-            }
+        // Every replicate calibrates anew and measures its own loop overhead: a figure estimated
+        // once and reused would make every replicate share its error.
+        let iterations = calibrateIterations(
+            target: target, clockResolutionNs: clockResolutionNs,
+            maxIterations: prepared.maxIterationsPerBatch, measure: measure)
+        var overheadNsPerOp: Double?
+        if let overheadKernel = prepared.overheadKernel {
+            let emptyBatch: (Int) -> Void = { n in if let pool { pool.run(overheadKernel, iterations: n) } else { overheadKernel(n, 0) } }
+            let n = calibrateIterations(target: target, clockResolutionNs: clockResolutionNs) { timeBatch(clock: clock, iterations: $0, emptyBatch) }
+            // Median of several batches: the overhead estimate must not carry one batch's noise.
+            let perOp = (0..<5).map { _ in Double(timeBatch(clock: clock, iterations: n, emptyBatch)) / Double(n) }
+            overheadNsPerOp = median(perOp)
         }
-        let iterations = state.iterations ?? 1
 
         // The case's time limit over the whole run, checked between batches: a case that runs
         // past it stops, keeps its samples and says why; the run goes on.
@@ -334,19 +357,20 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         let countDuringSamples = !prepared.countersInSeparateBatch
         if countDuringSamples { for c in threadCounters { c.start() } }
         var taken = 0
-        for _ in 0..<settings.samplesPerRound {
+        var replicateSamples: [Double] = []
+        for _ in 0..<settings.samplesPerReplicate {
             if shouldStop() || overTime { break }
             taken += 1
             let elapsed = Double(measure(iterations))
             let raw = elapsed / Double(iterations)
             let nsPerOp: Double
-            if let net = subtractOverhead(measuredNsPerOp: raw, overheadNsPerOp: state.overheadNsPerOp) {
+            if let net = subtractOverhead(measuredNsPerOp: raw, overheadNsPerOp: overheadNsPerOp) {
                 nsPerOp = net
             } else {
                 state.subtractionFailed = true
                 nsPerOp = max(raw, Double.leastNonzeroMagnitude)
             }
-            state.samples.append(prepared.conversion.value(nsPerOp: nsPerOp, threads: threads))
+            replicateSamples.append(prepared.conversion.value(nsPerOp: nsPerOp, threads: threads))
         }
 
         if countDuringSamples {
@@ -359,32 +383,48 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
             for c in threadCounters { c.stop() }
             taken = 1
         }
+        var migrations: Int?
         if !threadCounters.isEmpty && taken > 0 {
             let readings = threadCounters.flatMap { $0.read() }
             // An op is one iteration on one thread: totals over all threads divide by all their ops.
             state.counterTotals.add(readings, ops: Double(iterations * taken * max(1, threadCounters.count)))
             if !countDuringSamples { state.details["countersWindow"] = "one extra untimed batch after the samples (perf's context-switch hooks would slow timed ones)" }
+            let counted = readings.filter { $0.name == "cpu-migrations" && $0.runningNs > 0 }
+            if !counted.isEmpty {
+                migrations = Int(counted.reduce(0.0) { $0 + Double($1.value) * Double($1.enabledNs) / Double($1.runningNs) }.rounded())
+            }
         }
 
         let wall = Double(clock.now() &- wallStart) / 1e9
+        let threadSwitches = max(0, threadUsage() - threadSwitchesBefore)
         state.measuredSeconds += wall
         state.usage = state.usage + (ResourceUsage.process() - usageBefore)
-        if let steal = StealSnapshot.read(root: root).stealSeconds(since: stealBefore, cpus: cpus) {
-            state.stealSeconds += steal
-            state.stealCPUSeconds += wall * Double(cpus.count)
-        } else {
-            state.stealKnown = false
-        }
-        state.throttle.add(before: throttleBefore, after: CgroupCPUStat.read(root: root))
+        let stealTicks = StealSnapshot.read(root: root).stealTicks(since: stealBefore, cpus: cpus)
+        let throttled = throttleBefore.flatMap { CgroupCPUStat.read(root: root)?.delta(since: $0)?.counters }
 
         do {
             try prepared.validate()
-            state.warnings.append(contentsOf: prepared.finish(state.overheadNsPerOp))
+            state.warnings.append(contentsOf: prepared.finish(overheadNsPerOp))
         } catch {
             state.samples.removeAll()
+            state.replicates.removeAll()
             state.skipReason = "failed validation: \(error)"
+            return
         }
+        guard !replicateSamples.isEmpty else { return }
+        state.samples.append(contentsOf: replicateSamples)
+        state.replicates.append(Replicate(
+            sampleCount: replicateSamples.count, median: median(replicateSamples), iterationsPerSample: iterations,
+            overheadNsPerOp: overheadNsPerOp, measuredSeconds: wall, stealTicks: stealTicks,
+            involuntaryContextSwitches: threadSwitches, migrations: migrations, robustCV: robustCV(replicateSamples),
+            cpuPeriods: throttled.map { Int($0.periods) }, cpuThrottledPeriods: throttled.map { Int($0.throttledPeriods) },
+            cpuThrottledUs: throttled.map { Int($0.throttledUs) }))
     }
+}
+
+/// The median, or nil for no values.
+func medianOrNil(_ values: [Double]) -> Double? {
+    values.isEmpty ? nil : median(values)
 }
 
 extension ResourceUsage {

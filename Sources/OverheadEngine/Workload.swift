@@ -27,23 +27,26 @@ public enum WorkloadError: Error, Equatable, CustomStringConvertible {
 
 /// Engine settings as a workload states them (every field optional in the file).
 public struct WorkloadSettings: Sendable, Equatable {
-    public var rounds: Int
-    public var samplesPerRound: Int
+    /// Independent replicates of every case (each in a fresh worker process by default).
+    public var replicates: Int
+    /// Timed batches per replicate.
+    public var samplesPerReplicate: Int
     public var warmupBatches: Int
     public var minSampleMs: Double
 
-    public init(rounds: Int, samplesPerRound: Int, warmupBatches: Int, minSampleMs: Double) {
-        self.rounds = rounds
-        self.samplesPerRound = samplesPerRound
+    public init(replicates: Int, samplesPerReplicate: Int, warmupBatches: Int, minSampleMs: Double) {
+        self.replicates = replicates
+        self.samplesPerReplicate = samplesPerReplicate
         self.warmupBatches = warmupBatches
         self.minSampleMs = minSampleMs
     }
 
-    /// 5 rounds × 2 samples of ≥ 10 ms: 10 samples per case, the floor for a rank test to say
-    /// anything at α = 0.05, spread over the run so drift is shared.
-    public static let standard = WorkloadSettings(rounds: 5, samplesPerRound: 2, warmupBatches: 1, minSampleMs: 10)
-    /// `--quick`: shorter floors and fewer repetitions; calibration and overhead subtraction as usual.
-    public static let quick = WorkloadSettings(rounds: 3, samplesPerRound: 2, warmupBatches: 1, minSampleMs: 2)
+    /// 8 replicates × 3 samples of ≥ 10 ms. The replicate medians are what `compare` tests: 8 a
+    /// side lets an exact Mann-Whitney test reach p = 0.00016, small enough to survive the
+    /// Benjamini–Hochberg step over a whole workload's rows.
+    public static let standard = WorkloadSettings(replicates: 8, samplesPerReplicate: 3, warmupBatches: 1, minSampleMs: 10)
+    /// `--quick`: 6 replicates (an exact two-sided Mann-Whitney p can reach 0.002) and short floors.
+    public static let quick = WorkloadSettings(replicates: 6, samplesPerReplicate: 3, warmupBatches: 1, minSampleMs: 2)
 }
 
 /// One `benchmarks:` entry: an id and, per param, the values to run.
@@ -269,27 +272,34 @@ public struct Workload: Sendable, Equatable {
     }
 
     private static func parseSettings(_ node: Node?, base: WorkloadSettings, path: String) throws(WorkloadError) -> WorkloadSettings {
+        let valid = "replicates, samplesPerReplicate, warmupBatches, minSampleMs"
         guard let node else { return base }
         guard let map = node.mapping else {
-            throw .invalid(path: path, line: node.mark?.line, message: "settings must be a mapping of rounds, samplesPerRound, warmupBatches, minSampleMs")
+            throw .invalid(path: path, line: node.mark?.line, message: "settings must be a mapping of \(valid)")
         }
         var s = base
         for (k, v) in map {
             let key = k.string ?? "?"
             let line = v.mark?.line
             switch key {
-            case "rounds", "samplesPerRound", "warmupBatches":
-                guard let n = v.int, n >= (key == "warmupBatches" ? 0 : 1), n <= 10_000 else {
-                    throw .invalid(path: path, line: line, message: "\(key) must be an integer from \(key == "warmupBatches" ? 0 : 1) to 10000")
+            case "replicates", "samplesPerReplicate", "warmupBatches", "rounds", "samplesPerRound":
+                // `rounds` and `samplesPerRound` are the names of version 1, read as their successors.
+                let minimum = key == "warmupBatches" ? 0 : 1
+                guard let n = v.int, n >= minimum, n <= 10_000 else {
+                    throw .invalid(path: path, line: line, message: "\(key) must be an integer from \(minimum) to 10000")
                 }
-                if key == "rounds" { s.rounds = n } else if key == "samplesPerRound" { s.samplesPerRound = n } else { s.warmupBatches = n }
+                switch key {
+                case "replicates", "rounds": s.replicates = n
+                case "samplesPerReplicate", "samplesPerRound": s.samplesPerReplicate = n
+                default: s.warmupBatches = n
+                }
             case "minSampleMs":
                 guard let ms = v.float, ms.isFinite, ms > 0, ms <= 60_000 else {
                     throw .invalid(path: path, line: line, message: "minSampleMs must be a number of milliseconds above 0 and at most 60000")
                 }
                 s.minSampleMs = ms
             default:
-                throw .invalid(path: path, line: k.mark?.line, message: "unknown setting '\(key)'; valid: rounds, samplesPerRound, warmupBatches, minSampleMs")
+                throw .invalid(path: path, line: k.mark?.line, message: "unknown setting '\(key)'; valid: \(valid)")
             }
         }
         return s

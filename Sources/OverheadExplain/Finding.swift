@@ -65,13 +65,17 @@ public struct EvidenceRow: Codable, Sendable, Equatable {
     public var ciHighPct: Double?
     /// Mann-Whitney U p-value.
     public var pValue: Double?
+    /// Benjamini–Hochberg q-value.
+    public var qValue: Double?
+    /// Minimum detectable effect, percent; nil when the replicates cannot detect any difference.
+    public var mdePct: Double?
     /// The comparator's verdict.
     public var verdict: Verdict
-    /// The comparator's noise flag (either side's CV above its threshold).
+    /// The comparator's noise flag (either side's robust spread above its threshold).
     public var noisy: Bool
-    /// Coefficient of variation of the baseline side, percent.
+    /// Robust spread (1.4826·MAD/median) of the baseline's replicate medians, percent.
     public var baselineCVPct: Double
-    /// Coefficient of variation of the configuration side, percent.
+    /// Robust spread of the configuration's replicate medians, percent.
     public var cvPct: Double
     /// Largest steal time (percent of the measured time) any baseline set saw for this case; nil when unknown.
     public var baselineStealPct: Double?
@@ -91,10 +95,12 @@ public struct EvidenceRow: Codable, Sendable, Equatable {
         ciLowPct = row.ciLowPct
         ciHighPct = row.ciHighPct
         pValue = row.pValue
+        qValue = row.qValue
+        mdePct = row.mdePct
         verdict = row.verdict
         noisy = row.noisy
-        baselineCVPct = row.baselineCVPct
-        cvPct = row.cvPct
+        baselineCVPct = row.baselineRobustCVPct
+        cvPct = row.robustCVPct
         self.baselineStealPct = baselineStealPct
         self.stealPct = stealPct
     }
@@ -104,7 +110,7 @@ public struct EvidenceRow: Codable, Sendable, Equatable {
         let name = params.isEmpty ? benchmark : "\(benchmark) \(params)"
         var interval = ""
         if let low = ciLowPct, let high = ciHighPct { interval = " (CI \(formatPct(low)) … \(formatPct(high)))" }
-        let p = pValue.map { $0 < 0.001 ? "p <0.001" : "p \(formatFixed($0, 3))" } ?? "p —"
+        let p = qValue.map { $0 < 0.001 ? "q <0.001" : "q \(formatFixed($0, 3))" } ?? "q —"
         return "\(name): \(baseline) \(formatFigure(baselineMedian)) \(unit), \(configuration) \(formatFigure(median)) \(unit) — "
             + "\(overheadPct.map(formatPct) ?? "—")\(interval), \(p), \(verdict.rawValue)"
     }

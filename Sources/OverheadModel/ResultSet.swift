@@ -1,10 +1,14 @@
 /// One run of `overhead-bench run`: the self-describing JSON document (schema
-/// `overhead-bench/result-set`, version 1) that `compare`, `diff`, `export` and `report` read.
+/// `overhead-bench/result-set`, version 2; version 1 still reads) that `compare`, `diff`, `export`
+/// and `report` read.
 public struct ResultSet: Codable, Sendable, Equatable {
     /// The schema name every result set carries.
     public static let schemaName = "overhead-bench/result-set"
-    /// The schema version this build writes and reads.
-    public static let currentSchemaVersion = 1
+    /// The schema version this build writes. Version 2 added replicates (`results[].replicates`,
+    /// `workload.replicates`); version 1 sets still read, each result as one replicate.
+    public static let currentSchemaVersion = 2
+    /// Every version this build reads.
+    public static let readableSchemaVersions = 1...2
 
     public var schema: String
     public var schemaVersion: Int
@@ -56,14 +60,21 @@ public struct ToolInfo: Codable, Sendable, Equatable {
 }
 
 /// The workload as it ran: its name, where it came from and the engine settings.
+///
+/// JSON names: `replicates`, `samplesPerReplicate`, `replicateIsolation` (version 2); a version-1
+/// set's `rounds` and `samplesPerRound` are read as replicates and samples per replicate (its rounds
+/// shared one process and one calibration, which is why its results count as one replicate each).
 public struct WorkloadInfo: Codable, Sendable, Equatable {
     public var name: String
     public var source: String
     public var quick: Bool
     /// Seed of the interleaving order, so a run's order can be reproduced.
     public var seed: UInt64
-    public var rounds: Int
-    public var samplesPerRound: Int
+    /// Independent replicates of every case (fresh memory, calibration, peers, scratch files and,
+    /// with `replicateIsolation` "process", a fresh worker process).
+    public var replicates: Int
+    /// Samples (timed batches) per replicate.
+    public var samplesPerReplicate: Int
     public var warmupBatches: Int
     /// Minimum duration of one sample (one timed batch), in milliseconds.
     public var minSampleMs: Double
@@ -71,21 +82,68 @@ public struct WorkloadInfo: Codable, Sendable, Equatable {
     public var only: [String]
     /// Measured resolution of the engine's clock (CLOCK_MONOTONIC_RAW), in ns.
     public var clockResolutionNs: Double
+    /// `process` (each replicate in a fresh worker process), `in-process`, or `none` for a
+    /// version-1 set (its rounds were not independent replicates).
+    public var replicateIsolation: String
 
     public init(
-        name: String, source: String, quick: Bool, seed: UInt64, rounds: Int, samplesPerRound: Int,
-        warmupBatches: Int, minSampleMs: Double, only: [String], clockResolutionNs: Double
+        name: String, source: String, quick: Bool, seed: UInt64, replicates: Int, samplesPerReplicate: Int,
+        warmupBatches: Int, minSampleMs: Double, only: [String], clockResolutionNs: Double, replicateIsolation: String
     ) {
         self.name = name
         self.source = source
         self.quick = quick
         self.seed = seed
-        self.rounds = rounds
-        self.samplesPerRound = samplesPerRound
+        self.replicates = replicates
+        self.samplesPerReplicate = samplesPerReplicate
         self.warmupBatches = warmupBatches
         self.minSampleMs = minSampleMs
         self.only = only
         self.clockResolutionNs = clockResolutionNs
+        self.replicateIsolation = replicateIsolation
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, source, quick, seed, replicates, samplesPerReplicate, warmupBatches, minSampleMs, only, clockResolutionNs
+        case replicateIsolation, rounds, samplesPerRound
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        source = try c.decode(String.self, forKey: .source)
+        quick = try c.decode(Bool.self, forKey: .quick)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        warmupBatches = try c.decode(Int.self, forKey: .warmupBatches)
+        minSampleMs = try c.decode(Double.self, forKey: .minSampleMs)
+        only = try c.decode([String].self, forKey: .only)
+        clockResolutionNs = try c.decode(Double.self, forKey: .clockResolutionNs)
+        if let r = try c.decodeIfPresent(Int.self, forKey: .replicates) {
+            replicates = r
+            samplesPerReplicate = try c.decode(Int.self, forKey: .samplesPerReplicate)
+            replicateIsolation = try c.decode(String.self, forKey: .replicateIsolation)
+        } else {
+            // Version 1: rounds × samples in one process, one calibration: one replicate.
+            let rounds = try c.decode(Int.self, forKey: .rounds)
+            replicates = 1
+            samplesPerReplicate = rounds * (try c.decode(Int.self, forKey: .samplesPerRound))
+            replicateIsolation = "none"
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(source, forKey: .source)
+        try c.encode(quick, forKey: .quick)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(replicates, forKey: .replicates)
+        try c.encode(samplesPerReplicate, forKey: .samplesPerReplicate)
+        try c.encode(warmupBatches, forKey: .warmupBatches)
+        try c.encode(minSampleMs, forKey: .minSampleMs)
+        try c.encode(only, forKey: .only)
+        try c.encode(clockResolutionNs, forKey: .clockResolutionNs)
+        try c.encode(replicateIsolation, forKey: .replicateIsolation)
     }
 }
 
@@ -103,15 +161,21 @@ public struct BenchmarkResult: Codable, Sendable, Equatable {
     /// `ns`, `GB/s`, `GFLOP/s`, ...
     public var unit: String
     public var better: Better
-    /// One value per timed batch, already divided down to `unit`, overhead subtracted.
+    /// One value per timed batch, already divided down to `unit`, overhead subtracted; grouped by
+    /// replicate in order (`replicates[0].sampleCount` values first, ...).
     public var samples: [Double]
+    /// The independent replicates the samples came from (schema version 2); nil in a version-1 set,
+    /// whose samples are one replicate. Use `replicateSlices` rather than reading this directly.
+    public var replicates: [Replicate]?
     public var summary: Summary
     /// Performance counters per operation (issue 8); absent when none were read.
     public var counters: [String: Double]?
     public var warnings: [String]
-    /// Operations per timed batch (after calibration).
+    /// Operations per timed batch (after calibration; the first replicate's, each replicate
+    /// calibrates anew and records its own).
     public var iterationsPerSample: Int
-    /// Loop and timer overhead subtracted from each sample, ns per op; nil when none.
+    /// Loop and timer overhead subtracted from each sample, ns per op (the median over replicates;
+    /// each replicate measures and records its own); nil when none.
     public var overheadNsPerOp: Double?
     /// CPUs the measuring thread(s) were pinned to.
     public var cpus: [Int]
@@ -127,8 +191,9 @@ public struct BenchmarkResult: Codable, Sendable, Equatable {
         benchmark: String, params: [String: String], metric: String, unit: String, better: Better,
         samples: [Double], summary: Summary, counters: [String: Double]?, warnings: [String],
         iterationsPerSample: Int, overheadNsPerOp: Double?, cpus: [Int], conditions: RunConditions,
-        details: [String: String]? = nil, derived: [String: Double]? = nil
+        details: [String: String]? = nil, derived: [String: Double]? = nil, replicates: [Replicate]? = nil
     ) {
+        self.replicates = replicates
         self.benchmark = benchmark
         self.params = params
         self.metric = metric
@@ -147,7 +212,79 @@ public struct BenchmarkResult: Codable, Sendable, Equatable {
     }
 }
 
-/// Steal time and context switches observed while one benchmark ran (all its rounds together).
+/// One independent replicate of one benchmark × params: where its samples are and what disturbed it.
+/// The replicate's median is the observation `compare` uses (Kalibera & Jones 2013).
+public struct Replicate: Codable, Sendable, Equatable {
+    /// How many consecutive values of the result's `samples` belong to this replicate.
+    public var sampleCount: Int
+    /// Median of those samples, in the result's unit.
+    public var median: Double
+    /// Operations per timed batch, from this replicate's own calibration.
+    public var iterationsPerSample: Int
+    /// Loop overhead this replicate measured and subtracted, ns per op; nil when none.
+    public var overheadNsPerOp: Double?
+    /// Wall time spent measuring (warm-up and samples), seconds.
+    public var measuredSeconds: Double
+    /// Steal ticks (USER_HZ, usually 10 ms) on the pinned CPUs while it ran; nil where /proc/stat
+    /// has no steal column. Each CPU's count is quantized to ±1 tick.
+    public var stealTicks: Int?
+    /// Involuntary context switches of the measuring threads (getrusage RUSAGE_THREAD): the
+    /// scheduler took their CPU away while they measured.
+    public var involuntaryContextSwitches: Int
+    /// CPU migrations of the measuring threads, from the cpu-migrations software counter; nil when
+    /// not counted. Pinned threads should show 0.
+    public var migrations: Int?
+    /// Robust spread of the replicate's samples: 1.4826 × MAD / median (a fraction), 0 when the median is 0.
+    public var robustCV: Double
+    /// CFS quota periods of the process's cgroup while it ran (cpu.stat `nr_periods`); nil without
+    /// a CPU quota or a cgroup.
+    public var cpuPeriods: Int?
+    /// Of those, the periods in which the quota ran out and every thread was stopped (`nr_throttled`).
+    public var cpuThrottledPeriods: Int?
+    /// Time the cgroup spent throttled, µs (`throttled_usec`, summed over CPUs).
+    public var cpuThrottledUs: Int?
+
+    public init(
+        sampleCount: Int, median: Double, iterationsPerSample: Int, overheadNsPerOp: Double?, measuredSeconds: Double,
+        stealTicks: Int?, involuntaryContextSwitches: Int, migrations: Int?, robustCV: Double,
+        cpuPeriods: Int? = nil, cpuThrottledPeriods: Int? = nil, cpuThrottledUs: Int? = nil
+    ) {
+        self.cpuPeriods = cpuPeriods
+        self.cpuThrottledPeriods = cpuThrottledPeriods
+        self.cpuThrottledUs = cpuThrottledUs
+        self.sampleCount = sampleCount
+        self.median = median
+        self.iterationsPerSample = iterationsPerSample
+        self.overheadNsPerOp = overheadNsPerOp
+        self.measuredSeconds = measuredSeconds
+        self.stealTicks = stealTicks
+        self.involuntaryContextSwitches = involuntaryContextSwitches
+        self.migrations = migrations
+        self.robustCV = robustCV
+    }
+}
+
+extension BenchmarkResult {
+    /// The samples of each replicate, in order. A version-1 result (no `replicates`) is one slice.
+    public var replicateSlices: [ArraySlice<Double>] {
+        guard let replicates, !replicates.isEmpty else { return [samples[...]] }
+        var slices: [ArraySlice<Double>] = []
+        var start = 0
+        for r in replicates {
+            let end = Swift.min(samples.count, start + r.sampleCount)
+            slices.append(samples[start..<end])
+            start = end
+        }
+        return slices
+    }
+
+    /// The replicate medians: the observations of a comparison (one per replicate).
+    public var replicateMedians: [Double] {
+        replicateSlices.map { median(Array($0)) }
+    }
+}
+
+/// Steal time and context switches observed while one benchmark ran (all its replicates together).
 public struct RunConditions: Codable, Sendable, Equatable {
     /// Wall time spent measuring (warm-up and samples), seconds.
     public var measuredSeconds: Double

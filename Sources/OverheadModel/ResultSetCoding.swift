@@ -20,7 +20,7 @@ public enum ResultSetError: Error, Equatable, CustomStringConvertible {
         case .notAResultSet(let path):
             return "\(path): not an overhead-bench result set (no \"schema\": \"\(ResultSet.schemaName)\")"
         case .unsupportedVersion(let path, let version):
-            return "\(path): schemaVersion \(version) is not supported by this build (reads version \(ResultSet.currentSchemaVersion)); use a matching overhead-bench version"
+            return "\(path): schemaVersion \(version) is not supported by this build (reads versions \(ResultSet.readableSchemaVersions.lowerBound)–\(ResultSet.readableSchemaVersions.upperBound)); use a matching overhead-bench version"
         case .invalid(let path, let reason):
             return "\(path): invalid result set: \(reason)"
         }
@@ -52,7 +52,7 @@ extension ResultSet {
         guard let version = dict["schemaVersion"] as? Int else {
             throw .invalid(path: source, reason: "schemaVersion is missing or not an integer")
         }
-        guard version == currentSchemaVersion else { throw .unsupportedVersion(path: source, version: version) }
+        guard readableSchemaVersions.contains(version) else { throw .unsupportedVersion(path: source, version: version) }
         let set: ResultSet
         do {
             set = try JSONDecoder().decode(ResultSet.self, from: data)
@@ -110,6 +110,26 @@ extension ResultSet {
                 throw .invalid(path: source, reason: "\(name) summary.n is \(r.summary.n) but there are \(r.samples.count) samples")
             }
             guard !r.unit.isEmpty else { throw .invalid(path: source, reason: "\(name) has no unit") }
+            if let replicates = r.replicates {
+                guard schemaVersion >= 2 else {
+                    throw .invalid(path: source, reason: "\(name) has replicates, which schemaVersion 1 does not have")
+                }
+                guard !replicates.isEmpty, replicates.allSatisfy({ $0.sampleCount >= 1 }) else {
+                    throw .invalid(path: source, reason: "\(name) has an empty replicate; every replicate holds at least one sample")
+                }
+                let total = replicates.reduce(0) { $0 + $1.sampleCount }
+                guard total == r.samples.count else {
+                    throw .invalid(path: source, reason: "\(name) replicates hold \(total) samples in all but there are \(r.samples.count)")
+                }
+                for (k, (replicate, slice)) in zip(replicates, r.replicateSlices).enumerated() {
+                    let m = median(Array(slice))
+                    guard replicate.median.isFinite, abs(replicate.median - m) <= 1e-9 * max(1, abs(m)) else {
+                        throw .invalid(path: source, reason: "\(name) replicate \(k) says median \(replicate.median) but its samples' median is \(m)")
+                    }
+                }
+            } else if schemaVersion >= 2 {
+                throw .invalid(path: source, reason: "\(name) has no replicates (schemaVersion 2 records them)")
+            }
         }
     }
 

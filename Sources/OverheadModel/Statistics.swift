@@ -11,11 +11,15 @@ public struct Summary: Codable, Sendable, Equatable {
     public var cv: Double
     public var p5: Double
     public var p95: Double
+    /// Robust spread: 1.4826 × median absolute deviation / |median| (a fraction; equals the CV
+    /// for normal data, but a few disturbed batches barely move it). nil in version-1 sets.
+    public var robustCV: Double?
 
     public init(
         n: Int, median: Double, mean: Double, min: Double, max: Double, stddev: Double, cv: Double,
-        p5: Double, p95: Double
+        p5: Double, p95: Double, robustCV: Double? = nil
     ) {
+        self.robustCV = robustCV
         self.n = n
         self.median = median
         self.mean = mean
@@ -54,7 +58,18 @@ public func summarize(_ samples: [Double]) throws(StatisticsError) -> Summary {
     return Summary(
         n: n, median: quantile(sorted: sorted, 0.5), mean: mean, min: sorted[0], max: sorted[n - 1],
         stddev: stddev, cv: mean != 0 ? stddev / abs(mean) : 0,
-        p5: quantile(sorted: sorted, 0.05), p95: quantile(sorted: sorted, 0.95))
+        p5: quantile(sorted: sorted, 0.05), p95: quantile(sorted: sorted, 0.95), robustCV: robustCV(sorted))
+}
+
+/// Robust coefficient of variation: 1.4826 × MAD / |median|, 0 when the median is 0. The factor
+/// makes the MAD a consistent estimator of the standard deviation for normal data (Rousseeuw &
+/// Croux 1993); hyperfine flags outliers with the same MAD-based scale.
+public func robustCV(_ values: [Double]) -> Double {
+    guard values.count > 1 else { return 0 }
+    let m = median(values)
+    guard m != 0 else { return 0 }
+    let mad = median(values.map { abs($0 - m) })
+    return 1.4826 * mad / abs(m)
 }
 
 /// Quantile of already-sorted data by linear interpolation between closest ranks

@@ -49,7 +49,8 @@ func verdictWords(_ v: Verdict) -> String {
     switch v {
     case .overhead: return "overhead"
     case .improvement: return "improvement"
-    case .noChange: return "no change"
+    case .equivalent: return "equivalent"
+    case .inconclusive: return "inconclusive"
     case .insufficientData: return "insufficient data"
     }
 }
@@ -201,8 +202,16 @@ struct ReportBuilder {
                         escapeHTML("\($0.benchmark)\($0.paramsText.isEmpty ? "" : " \($0.paramsText)") \(formatPercent($0.overheadPct))")
                     }.joined(separator: ", ")
                 }
-                let counts = Dictionary(grouping: c.rows.filter { $0.configuration == g.label }, by: \.verdict).mapValues(\.count)
-                text += " (" + Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(verdictWords(v))" } }.joined(separator: ", ") + ")"
+                let mine = c.rows.filter { $0.configuration == g.label }
+                let counts = Dictionary(grouping: mine, by: \.verdict).mapValues(\.count)
+                text += " (" + Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(verdictWords(v))" } }.joined(separator: ", ")
+                text += "; \(mine.filter(\.noisy).count) of \(mine.count) noisy"
+                // What the data can resolve: the rows that could not see the minimum effect.
+                let blind = mine.filter { $0.verdict == .inconclusive && ($0.mdePct.map { $0 > c.minEffectPct } ?? true) }.count
+                if blind > 0 {
+                    text += "; \(blind) row\(blind == 1 ? "" : "s") cannot see differences below the \(escapeHTML(String(format: "%g", c.minEffectPct)))% minimum effect"
+                }
+                text += ")"
                 m.raw("<li>\(text)</li>")
             }
         }
@@ -312,7 +321,7 @@ struct ReportBuilder {
                 guard let f = figures.figures[label]?[id], f.median != 0 else { return nil }
                 let lo = (f.p5 / f.median - 1) * 100, hi = (f.p95 / f.median - 1) * 100
                 desc.append("\(caseLabel(id)) \(label): median \(formatFigure(f.median)) \(f.unit), p5 \(formatPercent(lo)), p95 \(formatPercent(hi))")
-                return Bar(series: label, value: nil, low: lo, high: hi, cssClass: "v-no-change",
+                return Bar(series: label, value: nil, low: lo, high: hi, cssClass: "v-spread",
                            annotation: "\(formatFigure(f.median)) \(f.unit), CV \(String(format: "%.1f", f.cvPct))%")
             }
             if !bars.isEmpty { groupsForChart.append(BarGroup(label: caseLabel(id), bars: bars)) }
@@ -541,7 +550,7 @@ struct ReportBuilder {
             ("tool version", { $0.set.tool.version }),
             ("workload", { s in
                 let w = s.set.workload
-                return "\(w.name)\(w.quick && w.name != "quick" ? " (quick)" : ""): \(w.rounds) rounds × \(w.samplesPerRound) samples, min \(formatFigure(w.minSampleMs)) ms"
+                return "\(w.name)\(w.quick && w.name != "quick" ? " (quick)" : ""): \(w.replicates) replicates × \(w.samplesPerReplicate) samples, min \(formatFigure(w.minSampleMs)) ms"
             }),
             ("detected configuration", { $0.set.environment.configuration.detected }),
             ("configuration reasons", { $0.set.environment.configuration.reasons.joined(separator: "\n") }),
@@ -621,7 +630,7 @@ struct ReportBuilder {
         m.raw("<section id=\"method\">")
         m.element("h2", text: "Method")
         if let c = comparison {
-            m.element("p", text: "Samples of every set with the same label are pooled. Per benchmark: medians; overhead = ratio of medians − 1, signed so that positive is worse (median/baseline for lower-is-better, baseline/median for higher-is-better); a percentile bootstrap \(Int((c.confidence * 100).rounded()))% confidence interval of that ratio (\(c.resamples) resamples, seed \(c.seed)); a two-sided Mann-Whitney U test at α = \(c.alpha). Verdict: overhead or improvement when the interval excludes 0 and p < α, no change otherwise, insufficient data below \(c.minimumSamples) samples a side. Noisy: a side's coefficient of variation above \(String(format: "%g", c.noiseCVPct))%. Category figures are geometric means of the cost ratios. The same numbers come out of overhead-bench compare with the same inputs and seed.")
+            m.element("p", text: "The observation is a replicate's median: every run measures each benchmark in several independent replicates (fresh worker process, memory, calibration and peers), and a version-1 set counts as one replicate (Kalibera & Jones 2013). Per benchmark: the median of the replicate medians of each label; overhead = ratio of those medians − 1, signed so that positive is worse; a \(Int((c.confidence * 100).rounded()))% hierarchical bootstrap interval (sets, then replicates within sets; \(c.resamples) resamples, seed \(c.seed)); a two-sided Mann-Whitney U test on the replicate medians; Benjamini–Hochberg q-values across the rows of each configuration (false discovery rate \(c.alpha)). Verdict: overhead or improvement when q < \(c.alpha), the interval excludes 0 and the overhead is at least the minimum effect of \(String(format: "%g", c.minEffectPct))%; equivalent when the whole interval lies inside ±\(String(format: "%g", c.minEffectPct))%; inconclusive otherwise; insufficient data below \(c.minimumReplicates) replicates a side. MDE: the smallest difference the row's data detects with 80% power. Noisy: a side's robust spread (1.4826·MAD/median of the replicate medians) above \(String(format: "%g", c.noiseCVPct))%. Category figures are geometric means of the cost ratios with each benchmark id weighed once, resampled with the same draws. The same numbers come out of overhead-bench compare with the same inputs and seed.")
         } else {
             m.element("p", text: "Samples of every set with the same label are pooled; the tables show the median, the 5th and 95th percentiles and the coefficient of variation of the pooled samples.")
         }
@@ -639,7 +648,7 @@ func verdictBadge(_ v: Verdict) -> String {
 
 let verdictLegend: [(cssClass: String, text: String)] = [
     ("v-overhead", "overhead (significant, worse)"), ("v-improvement", "improvement (significant, better)"),
-    ("v-no-change", "no change (inside the noise)"), ("v-insufficient-data", "insufficient data"),
+    ("v-equivalent", "equivalent (CI inside ±minimum effect)"), ("v-inconclusive", "inconclusive"), ("v-insufficient-data", "insufficient data"),
 ]
 
 /// The page's stylesheet: readable on a phone (tables and charts scroll sideways), printable
@@ -674,7 +683,8 @@ let stylesheet = """
     .badge { padding: 0 5px; border-radius: 3px; font-weight: 600; }
     .badge.v-overhead { background: #fbe3d6; color: #8c2f00; }
     .badge.v-improvement { background: #dcebf7; color: #004a7c; }
-    .badge.v-no-change { background: #eee; color: #333; }
+    .badge.v-equivalent { background: #dde9f5; color: #234; }
+    .badge.v-inconclusive { background: #eee; color: #333; }
     .badge.v-insufficient-data { background: #fdf2c6; color: #6b5200; }
     td.v-overhead-text { color: #8c2f00; font-weight: 600; }
     td.v-improvement-text { color: #004a7c; font-weight: 600; }
@@ -693,7 +703,9 @@ let stylesheet = """
     svg.chart .whisker { stroke: #111; stroke-width: 1.3; }
     svg.chart .bar.v-overhead { fill: #D55E00; }
     svg.chart .bar.v-improvement { fill: #0072B2; }
-    svg.chart .bar.v-no-change { fill: #b8b8b8; }
+    svg.chart .bar.v-equivalent { fill: #8fb3d9; }
+    svg.chart .bar.v-inconclusive { fill: #b8b8b8; }
+    svg.chart .bar.v-spread { fill: #b8b8b8; }
     svg.chart .bar.v-insufficient-data { fill: #fff; stroke: #a07a00; stroke-dasharray: 3 2; }
     svg.chart .v-overhead-text { fill: #8c2f00; font-weight: 600; }
     svg.chart .v-improvement-text { fill: #004a7c; font-weight: 600; }

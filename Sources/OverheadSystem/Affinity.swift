@@ -57,6 +57,15 @@ public struct ResourceUsage: Sendable, Equatable {
         return ResourceUsage(voluntaryContextSwitches: ru.ru_nvcsw, involuntaryContextSwitches: ru.ru_nivcsw)
     }
 
+    /// `getrusage(RUSAGE_THREAD)`: the calling thread only (Linux), so switches of other threads
+    /// of the tool do not count against a measuring thread.
+    public static func thread() -> ResourceUsage {
+        var ru = rusage()
+        // RUSAGE_THREAD (1) needs _GNU_SOURCE, so Glibc's Swift overlay does not export it.
+        getrusage(__rusage_who_t(1), &ru)
+        return ResourceUsage(voluntaryContextSwitches: ru.ru_nvcsw, involuntaryContextSwitches: ru.ru_nivcsw)
+    }
+
     /// `getrusage(RUSAGE_CHILDREN)`: waited-for children.
     public static func children() -> ResourceUsage {
         var ru = rusage()
@@ -97,6 +106,17 @@ public struct StealSnapshot: Sendable, Equatable {
     /// Reads `/proc/stat` under `root`.
     public static func read(root: SystemRoot = .live) -> StealSnapshot {
         parse(root.read("/proc/stat") ?? "")
+    }
+
+    /// Steal ticks (USER_HZ) on `cpus` between `earlier` and this snapshot; nil when not measurable.
+    public func stealTicks(since earlier: StealSnapshot, cpus: [Int]) -> Int? {
+        guard !ticks.isEmpty else { return nil }
+        var total: UInt64 = 0
+        for cpu in cpus {
+            guard let now = ticks[cpu], let then = earlier.ticks[cpu] else { return nil }
+            total += now >= then ? now - then : 0
+        }
+        return Int(clamping: total)
     }
 
     /// Steal seconds on `cpus` between `earlier` and this snapshot; nil when not measurable.

@@ -27,7 +27,10 @@ func temporaryDirectory() throws -> URL {
         #expect(set.workload.seed == 7)
         #expect(set.workload.quick)
         #expect(set.results.map(\.benchmark) == ["sys.null"])
-        #expect(set.results[0].summary.n == 6)
+        // The quick workload: 6 replicates × 3 samples, each replicate in its own worker process.
+        #expect(set.results[0].summary.n == 18)
+        #expect(set.results[0].replicates?.count == 6 && set.results[0].replicates?.allSatisfy { $0.sampleCount == 3 } == true)
+        #expect(set.workload.replicateIsolation == "process" && set.workload.replicates == 6)
         #expect(set.results[0].samples.allSatisfy { $0 > 0 })
         #expect(set.environment.configuration.detected.isEmpty == false)
 

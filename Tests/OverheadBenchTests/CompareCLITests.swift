@@ -17,7 +17,13 @@ func golden(_ name: String) throws -> String {
 
     func diffOutput(_ args: [String]) throws -> (String, DiffOutcome) {
         let command = try OverheadBench.parseAsRoot(["diff"] + args)
-        return try #require(command as? OverheadBench.Diff).output()
+        let (text, summary) = try #require(command as? OverheadBench.Diff).output()
+        return (text, summary.outcome)
+    }
+
+    func diffStatus(_ args: [String]) throws -> Int32 {
+        let command = try OverheadBench.parseAsRoot(["diff"] + args)
+        return try #require(command as? OverheadBench.Diff).output().1.exitStatus
     }
 
     func exportOutput(_ args: [String]) throws -> String {
@@ -62,7 +68,13 @@ func golden(_ name: String) throws -> String {
         let back = try JSONDecoder().decode(Comparison.self, from: Data(json.utf8))
         #expect(back.rows.count == 4)
         #expect(back.rows[0].verdict == .overhead)
-        #expect(json.contains("\"verdict\" : \"no-change\""))
+        #expect(json.contains("\"verdict\" : \"equivalent\""))
+        #expect(json.contains("\"qValue\""))
+        #expect(json.contains("\"mdePct\""))
+        // JSON written before version 0.2 said no-change; it reads as inconclusive.
+        let old = json.replacingOccurrences(of: "\"verdict\" : \"equivalent\"", with: "\"verdict\" : \"no-change\"")
+        let oldBack = try JSONDecoder().decode(Comparison.self, from: Data(old.utf8))
+        #expect(oldBack.rows.contains { $0.verdict == .inconclusive })
         #expect(json.contains("\"verdict\" : \"insufficient-data\""))
     }
 
@@ -109,12 +121,23 @@ func golden(_ name: String) throws -> String {
 
     @Test func diffExitStatuses() throws {
         let (text, outcome) = try diffOutput([compareFixture("bare-metal.json"), compareFixture("vm.json")])
-        #expect(outcome == .regressed && outcome.exitCode == 2)
+        #expect(outcome == .regressed)
+        #expect(try diffStatus([compareFixture("bare-metal.json"), compareFixture("vm.json")]) == 2)
         #expect(text.contains("regression: sys.null +9.7%"))
-        #expect(text.hasSuffix("2 regressions beyond 5% (exit 2).\n"))
+        #expect(text.hasSuffix("2 regressions of 5% or more (exit 2).\n"), "\(text)")
+        // Improvements only: exit 0 by default (the CI gate fails on regressions), 4 with --fail-on any.
         #expect(try diffOutput([compareFixture("vm.json"), compareFixture("bare-metal.json")]).1 == .improvedOnly)
+        #expect(try diffStatus([compareFixture("vm.json"), compareFixture("bare-metal.json")]) == 0)
+        #expect(try diffStatus([compareFixture("vm.json"), compareFixture("bare-metal.json"), "--fail-on", "any"]) == 4)
         #expect(try diffOutput([compareFixture("vm.json"), compareFixture("vm.json")]).1 == .unchanged)
         #expect(try diffOutput([compareFixture("bare-metal.json"), compareFixture("vm.json"), "--threshold", "50"]).1 == .unchanged)
+        // JSON carries the threshold, the regressions and the exit status.
+        let (json, _) = try diffOutput([compareFixture("bare-metal.json"), compareFixture("vm.json"), "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let diff = try #require(object["diff"] as? [String: Any])
+        #expect(diff["exitStatus"] as? Int == 2 && diff["thresholdPct"] as? Double == 5 && diff["failOn"] as? String == "regression")
+        #expect((diff["regressions"] as? [[String: Any]])?.compactMap { $0["benchmark"] as? String } == ["sys.null", "mem.bw.triad"])
+        #expect(object["comparison"] is [String: Any])
 
         var command = try OverheadBench.parseAsRoot(["diff", compareFixture("bare-metal.json"), compareFixture("vm.json"), "--format", "csv"])
         do {

@@ -140,6 +140,11 @@ import Testing
         set.results[0].warnings = ["samples", "a \"samples\": [1] b", "back\\slash"]
         set.results[0].samples = [1e-7, -0.0, 123456789.123456789, 2.5e10, 0.1]
         set.results[0].summary = try summarize(set.results[0].samples)
+        set.results[0].replicates = [
+            Replicate(
+                sampleCount: 5, median: median(set.results[0].samples), iterationsPerSample: 1, overheadNsPerOp: nil, measuredSeconds: 1,
+                stealTicks: nil, involuntaryContextSwitches: 0, migrations: nil, robustCV: 0)
+        ]
         let data = try set.encoded()
         let fast = try #require(decodeLiftingSamples(data))
         #expect(fast == set)

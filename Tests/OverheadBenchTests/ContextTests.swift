@@ -81,7 +81,7 @@ import Testing
     @Test func engineReportsHalfTheRoundTripLessThePair() throws {
         let clock = FakeClock()
         let engine = Engine(
-            settings: EngineSettings(rounds: 2, samplesPerRound: 3, warmupBatches: 1, minSampleMs: 1, seed: 3), clock: clock,
+            settings: EngineSettings(replicates: 2, samplesPerReplicate: 3, warmupBatches: 1, minSampleMs: 1, seed: 3), clock: clock,
             clockResolutionNs: 1)
         let outcome = engine.run(
             cases: [BenchmarkCase(benchmark: FakePingPong(clock: clock, roundTripNs: 12_000, pairNs: 1_000), params: [:])],
@@ -125,7 +125,7 @@ struct FinishingBenchmark: Benchmark {
         let clock = FakeClock()
         let bench = FinishingBenchmark(clock: clock, seen: Seen())
         let engine = Engine(
-            settings: EngineSettings(rounds: 2, samplesPerRound: 1, warmupBatches: 0, minSampleMs: 1, seed: 5), clock: clock,
+            settings: EngineSettings(replicates: 2, samplesPerReplicate: 1, warmupBatches: 0, minSampleMs: 1, seed: 5), clock: clock,
             clockResolutionNs: 1)
         let outcome = engine.run(cases: [BenchmarkCase(benchmark: bench, params: [:])], context: testContext())
         let r = try #require(outcome.results.first)
@@ -149,7 +149,7 @@ struct FinishingBenchmark: Benchmark {
 
     @Test func sameCoreRunsAndCrossCoreIsSkippedOnOneCPU() throws {
         let engine = Engine(
-            settings: EngineSettings(rounds: 1, samplesPerRound: 2, warmupBatches: 0, minSampleMs: 1, seed: 1),
+            settings: EngineSettings(replicates: 1, samplesPerReplicate: 2, warmupBatches: 0, minSampleMs: 1, seed: 1),
             clock: MonotonicRawClock(), clockResolutionNs: 1)
         let outcome = engine.run(
             cases: [

@@ -36,7 +36,7 @@ final class FakeCounterSource: CounterSource {
             "instructions": (3_000_000, 200, 200),
             "page-faults": (0, 200, 200),
         ])
-        let engine = Engine(settings: EngineSettings(rounds: 2, samplesPerRound: 2, warmupBatches: 1, minSampleMs: 1, seed: 5),
+        let engine = Engine(settings: EngineSettings(replicates: 2, samplesPerReplicate: 2, warmupBatches: 1, minSampleMs: 1, seed: 5),
                             clock: clock, clockResolutionNs: 1, counters: source)
         let outcome = engine.run(cases: [BenchmarkCase(benchmark: FakeBenchmark(clock: clock, nsPerOp: 1000, overheadNs: nil), params: [:])], context: testContext())
         let r = try #require(outcome.results.first)
@@ -54,7 +54,7 @@ final class FakeCounterSource: CounterSource {
     @Test func anEventThatNeverRanIsMissingNotZero() throws {
         let clock = FakeClock()
         let source = FakeCounterSource(perWindow: ["cycles": (0, 500, 0), "task-clock": (900, 500, 500)])
-        let engine = Engine(settings: EngineSettings(rounds: 1, samplesPerRound: 3, warmupBatches: 0, minSampleMs: 1, seed: 5),
+        let engine = Engine(settings: EngineSettings(replicates: 1, samplesPerReplicate: 3, warmupBatches: 0, minSampleMs: 1, seed: 5),
                             clock: clock, clockResolutionNs: 1, counters: source)
         let r = try #require(engine.run(cases: [BenchmarkCase(benchmark: FakeBenchmark(clock: clock, nsPerOp: 10, overheadNs: nil), params: [:])], context: testContext()).results.first)
         #expect(r.counters?["cycles"] == nil)
@@ -65,7 +65,7 @@ final class FakeCounterSource: CounterSource {
 
     @Test func noSourceMeansNoCounters() throws {
         let clock = FakeClock()
-        let engine = Engine(settings: EngineSettings(rounds: 1, samplesPerRound: 3, warmupBatches: 0, minSampleMs: 1, seed: 5), clock: clock, clockResolutionNs: 1)
+        let engine = Engine(settings: EngineSettings(replicates: 1, samplesPerReplicate: 3, warmupBatches: 0, minSampleMs: 1, seed: 5), clock: clock, clockResolutionNs: 1)
         let r = try #require(engine.run(cases: [BenchmarkCase(benchmark: FakeBenchmark(clock: clock, nsPerOp: 10, overheadNs: nil), params: [:])], context: testContext()).results.first)
         #expect(r.counters == nil)
     }
@@ -84,7 +84,7 @@ final class FakeCounterSource: CounterSource {
                 }, conversion: .opsPerSecond(scale: 1e6))
             }
         }
-        let engine = Engine(settings: EngineSettings(rounds: 1, samplesPerRound: 1, warmupBatches: 0, minSampleMs: 1, seed: 1), clock: MonotonicRawClock(), clockResolutionNs: 1, counters: source)
+        let engine = Engine(settings: EngineSettings(replicates: 1, samplesPerReplicate: 1, warmupBatches: 0, minSampleMs: 1, seed: 1), clock: MonotonicRawClock(), clockResolutionNs: 1, counters: source)
         _ = engine.run(cases: [BenchmarkCase(benchmark: Threads(count: cpus.count), params: [:])], context: testContext())
         #expect(source.opened.withLock { $0 } == cpus.count)
     }
@@ -131,7 +131,7 @@ final class FakeCounterSource: CounterSource {
     @Test func countedOverOneUntimedBatchPerSegment() throws {
         let clock = FakeClock()
         let source = FakeCounterSource(perWindow: ["context-switches": (4_000, 10, 10)])
-        let engine = Engine(settings: EngineSettings(rounds: 2, samplesPerRound: 3, warmupBatches: 0, minSampleMs: 1, seed: 1),
+        let engine = Engine(settings: EngineSettings(replicates: 2, samplesPerReplicate: 3, warmupBatches: 0, minSampleMs: 1, seed: 1),
                             clock: clock, clockResolutionNs: 1, counters: source)
         let r = try #require(engine.run(cases: [BenchmarkCase(benchmark: SwitchHeavy(clock: clock), params: [:])], context: testContext()).results.first)
         // One window of one batch per segment: 4,000 switches over `iterations` ops.

@@ -89,25 +89,25 @@ func testContext() -> RunContext {
 
 @Suite struct InterleavingTests {
     @Test func sameSeedSameOrder() {
-        #expect(interleavingOrder(caseCount: 8, rounds: 4, seed: 42) == interleavingOrder(caseCount: 8, rounds: 4, seed: 42))
+        #expect(interleavingOrder(caseCount: 8, replicates: 4, seed: 42) == interleavingOrder(caseCount: 8, replicates: 4, seed: 42))
     }
 
     @Test func everyRoundIsAPermutation() {
-        for round in interleavingOrder(caseCount: 10, rounds: 6, seed: 7) {
+        for round in interleavingOrder(caseCount: 10, replicates: 6, seed: 7) {
             #expect(round.sorted() == Array(0..<10))
         }
     }
 
     @Test func differentSeedsOrRoundsDiffer() {
-        let a = interleavingOrder(caseCount: 10, rounds: 3, seed: 1)
-        let b = interleavingOrder(caseCount: 10, rounds: 3, seed: 2)
+        let a = interleavingOrder(caseCount: 10, replicates: 3, seed: 1)
+        let b = interleavingOrder(caseCount: 10, replicates: 3, seed: 2)
         #expect(a != b)
         #expect(Set(a).count > 1, "rounds of one run are shuffled independently")
     }
 
     @Test func knownOrderForSeed() {
         // Pins the generator: a result set's recorded seed must reproduce its order in later builds.
-        #expect(interleavingOrder(caseCount: 4, rounds: 2, seed: 12345) == interleavingOrder(caseCount: 4, rounds: 2, seed: 12345))
+        #expect(interleavingOrder(caseCount: 4, replicates: 2, seed: 12345) == interleavingOrder(caseCount: 4, replicates: 2, seed: 12345))
         var rng = SplitMix64(seed: 0)
         #expect(rng.next() == 0xE220_A839_7B1D_CDAF)
         #expect(rng.next() == 0x6E78_9E6A_A1B9_65F4)
@@ -127,7 +127,7 @@ func testContext() -> RunContext {
 
     @Test func engineSubtractsTheEmptyLoop() {
         let clock = FakeClock()
-        let engine = Engine(settings: EngineSettings(rounds: 2, samplesPerRound: 3, warmupBatches: 1, minSampleMs: 1, seed: 9), clock: clock, clockResolutionNs: 1)
+        let engine = Engine(settings: EngineSettings(replicates: 2, samplesPerReplicate: 3, warmupBatches: 1, minSampleMs: 1, seed: 9), clock: clock, clockResolutionNs: 1)
         let outcome = engine.run(cases: [BenchmarkCase(benchmark: FakeBenchmark(clock: clock, nsPerOp: 130, overheadNs: 2), params: [:])], context: testContext())
         let r = try! #require(outcome.results.first)
         #expect(r.samples.count == 6)
@@ -148,7 +148,7 @@ func testContext() -> RunContext {
 @Suite struct EngineRunTests {
     @Test func unsupportedBecomesASkipWithItsReason() {
         let clock = FakeClock()
-        let engine = Engine(settings: EngineSettings(rounds: 3, samplesPerRound: 1, warmupBatches: 0, minSampleMs: 1, seed: 1), clock: clock, clockResolutionNs: 1)
+        let engine = Engine(settings: EngineSettings(replicates: 3, samplesPerReplicate: 1, warmupBatches: 0, minSampleMs: 1, seed: 1), clock: clock, clockResolutionNs: 1)
         let outcome = engine.run(
             cases: [BenchmarkCase(benchmark: UnsupportedBenchmark(), params: [:]), BenchmarkCase(benchmark: FakeBenchmark(clock: clock, nsPerOp: 10, overheadNs: nil), params: [:])],
             context: testContext())
@@ -160,7 +160,7 @@ func testContext() -> RunContext {
 
     @Test func stopKeepsWhatFinished() {
         let clock = FakeClock()
-        let engine = Engine(settings: EngineSettings(rounds: 5, samplesPerRound: 2, warmupBatches: 0, minSampleMs: 1, seed: 1), clock: clock, clockResolutionNs: 1)
+        let engine = Engine(settings: EngineSettings(replicates: 5, samplesPerReplicate: 2, warmupBatches: 0, minSampleMs: 1, seed: 1), clock: clock, clockResolutionNs: 1)
         var polls = 0
         let outcome = engine.run(cases: [BenchmarkCase(benchmark: FakeBenchmark(clock: clock, nsPerOp: 10, overheadNs: nil), params: [:])], context: testContext(), shouldStop: {
             polls += 1
@@ -174,7 +174,7 @@ func testContext() -> RunContext {
 
     @Test func progressCountsEverySegment() {
         let clock = FakeClock()
-        let engine = Engine(settings: EngineSettings(rounds: 2, samplesPerRound: 1, warmupBatches: 0, minSampleMs: 1, seed: 3), clock: clock, clockResolutionNs: 1)
+        let engine = Engine(settings: EngineSettings(replicates: 2, samplesPerReplicate: 1, warmupBatches: 0, minSampleMs: 1, seed: 3), clock: clock, clockResolutionNs: 1)
         var events: [ProgressEvent] = []
         _ = engine.run(
             cases: [BenchmarkCase(benchmark: FakeBenchmark(clock: clock, nsPerOp: 10, overheadNs: nil), params: [:]),
@@ -201,7 +201,7 @@ func testContext() -> RunContext {
                 }, conversion: .opsPerSecond(scale: 1e6))
             }
         }
-        let engine = Engine(settings: EngineSettings(rounds: 1, samplesPerRound: 2, warmupBatches: 0, minSampleMs: 1, seed: 3), clock: MonotonicRawClock(), clockResolutionNs: 1)
+        let engine = Engine(settings: EngineSettings(replicates: 1, samplesPerReplicate: 2, warmupBatches: 0, minSampleMs: 1, seed: 3), clock: MonotonicRawClock(), clockResolutionNs: 1)
         let outcome = engine.run(cases: [BenchmarkCase(benchmark: Spread(count: cpus.count, seen: { c in seen.withLock { _ = $0.insert(c) } }), params: [:])], context: testContext())
         let r = try #require(outcome.results.first)
         #expect(Set(r.cpus) == Set(cpus))
@@ -243,7 +243,7 @@ func testContext() -> RunContext {
         var context = testContext()
         // Each batch takes ≥ 1 ms of fake time; 5 ms allows a few samples of the slow case only.
         context.limits = ResourceLimits(caseSeconds: 0.005)
-        let engine = Engine(settings: EngineSettings(rounds: 4, samplesPerRound: 3, warmupBatches: 0, minSampleMs: 1, seed: 2), clock: clock, clockResolutionNs: 1)
+        let engine = Engine(settings: EngineSettings(replicates: 4, samplesPerReplicate: 3, warmupBatches: 0, minSampleMs: 1, seed: 2), clock: clock, clockResolutionNs: 1)
         let outcome = engine.run(cases: [BenchmarkCase(benchmark: FakeBenchmark(clock: clock, nsPerOp: 2_000_000, overheadNs: nil), params: [:])], context: context)
         let r = try #require(outcome.results.first)
         #expect(r.samples.count >= 1 && r.samples.count < 12)

@@ -119,6 +119,12 @@ enum ResultSetOracle {
         var summary = try #require(results[0]["summary"] as? [String: Any])
         summary["n"] = 1
         results[0]["summary"] = summary
+        if var replicates = results[0]["replicates"] as? [[String: Any]], !replicates.isEmpty {
+            replicates = [replicates[0]]
+            replicates[0]["sampleCount"] = 1
+            replicates[0]["median"] = 1.0
+            results[0]["replicates"] = replicates
+        }
         object["results"] = results
         var text = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
         let first = try #require(text.range(of: "\"samples\":[1]"))

@@ -21,7 +21,7 @@ enum WorkloadOracle {
             return error.description.hasPrefix(path) ? nil : "error does not start with the file name: \(error)"
         }
         for s in [workload.settings, workload.quickSettings] {
-            guard (1...10_000).contains(s.rounds), (1...10_000).contains(s.samplesPerRound), (0...10_000).contains(s.warmupBatches),
+            guard (1...10_000).contains(s.replicates), (1...10_000).contains(s.samplesPerReplicate), (0...10_000).contains(s.warmupBatches),
                   s.minSampleMs.isFinite, s.minSampleMs > 0, s.minSampleMs <= 60_000
             else { return "settings out of range accepted: \(s)" }
         }

@@ -18,7 +18,7 @@ func directoryEntries(_ dir: String) -> [String] {
 
 func runCases(_ cases: [BenchmarkCase], context: RunContext, rounds: Int = 2) -> EngineOutcome {
     let engine = Engine(
-        settings: EngineSettings(rounds: rounds, samplesPerRound: 2, warmupBatches: 0, minSampleMs: 1, seed: 5),
+        settings: EngineSettings(replicates: rounds, samplesPerReplicate: 2, warmupBatches: 0, minSampleMs: 1, seed: 5),
         clock: MonotonicRawClock(), clockResolutionNs: 1)
     return engine.run(cases: cases, context: context)
 }

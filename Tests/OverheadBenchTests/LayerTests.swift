@@ -389,20 +389,37 @@ private func mountinfo(rootType: String = "overlay", cgroup2Root: String? = "/",
         #expect(CgroupCPUStat(levels: [("/other", .init(periods: 40, throttledPeriods: 0, throttledUs: 0))]).delta(since: before) == nil)
         #expect(before.delta(since: after) == nil)
 
-        var watch = ThrottleWatch()
-        watch.add(before: before, after: after)
-        watch.add(before: nil, after: after)
-        var details: [String: String] = [:]
-        var warnings: [String] = []
-        watch.record(details: &details, warnings: &warnings)
-        #expect(details["cpuThrottledPct"] == "75.0")
-        #expect(details["cpuThrottledPeriods"] == "15" && details["cpuPeriods"] == "20" && details["cpuThrottledMs"] == "0.8")
-        #expect(details["cpuThrottledCgroup"] == "/p")
-        #expect(warnings == ["CPU quota throttling: the cgroup's CPU quota ran out in 15 of 20 periods (75%, 0.8 ms throttled): these figures measure the quota, not the machine"])
-        // No quota periods: nothing recorded, nothing warned.
-        var none: [String: String] = [:]
-        ThrottleWatch().record(details: &none, warnings: &warnings)
-        #expect(none.isEmpty && warnings.count == 1)
+    }
+
+    @Test func throttlingIsSummedOverReplicatesAndWorkerParts() throws {
+        // Two worker processes measured one replicate each; the quota throttled both.
+        func part(_ periods: Int?, _ throttled: Int?, _ us: Int?) throws -> BenchmarkResult {
+            let samples = [10.0, 10.1, 10.2]
+            return try BenchmarkResult(
+                benchmark: "cpu.int", params: ["threads": "2"], metric: "throughput", unit: "Mop/s", better: .higher,
+                samples: samples, summary: summarize(samples), counters: nil, warnings: [], iterationsPerSample: 1,
+                overheadNsPerOp: nil, cpus: [0, 1],
+                conditions: RunConditions(measuredSeconds: 1, stealPercent: nil, involuntaryContextSwitches: 0, voluntaryContextSwitches: 0),
+                details: periods == nil ? nil : ["cpuThrottledPct": "stale"],
+                replicates: [Replicate(
+                    sampleCount: 3, median: 10.1, iterationsPerSample: 1, overheadNsPerOp: nil, measuredSeconds: 1, stealTicks: 0,
+                    involuntaryContextSwitches: 0, migrations: nil, robustCV: 0,
+                    cpuPeriods: periods, cpuThrottledPeriods: throttled, cpuThrottledUs: us)])
+        }
+        let combined = combineReplicates([try part(12, 9, 450_000), try part(8, 6, 350_000)], userHz: 100)
+        #expect(combined.details?["cpuThrottledPct"] == "75.0")
+        #expect(combined.details?["cpuThrottledPeriods"] == "15" && combined.details?["cpuPeriods"] == "20")
+        #expect(combined.details?["cpuThrottledMs"] == "800.0")
+        #expect(combined.warnings.filter { $0.hasPrefix("CPU quota throttling") }
+            == ["CPU quota throttling: the cgroup's CPU quota ran out in 15 of 20 periods (75%, 800.0 ms throttled): these figures measure the quota, not the machine"])
+        // Idempotent: refreshing again neither repeats the warning nor changes the figures.
+        var again = combined
+        again.refreshReplicateFindings(userHz: 100)
+        #expect(again.warnings == combined.warnings && again.details == combined.details)
+        // No quota (no periods counted): nothing recorded, nothing warned.
+        let free = combineReplicates([try part(nil, nil, nil), try part(nil, nil, nil)], userHz: 100)
+        #expect(free.details?["cpuThrottledPct"] == nil)
+        #expect(!free.warnings.contains { $0.hasPrefix("CPU quota throttling") })
     }
 }
 

@@ -198,7 +198,7 @@ func numaResult(_ id: String, cpu: Int, mem: Int, median: Double, slit: Int?, ex
             }
             func relate(_ results: [BenchmarkResult]) -> [BenchmarkResult] { relateToLocal(results) }
         }
-        let engine = Engine(settings: EngineSettings(rounds: 2, samplesPerRound: 2, warmupBatches: 0, minSampleMs: 1, seed: 5), clock: FakeClock(), clockResolutionNs: 1)
+        let engine = Engine(settings: EngineSettings(replicates: 2, samplesPerReplicate: 2, warmupBatches: 0, minSampleMs: 1, seed: 5), clock: FakeClock(), clockResolutionNs: 1)
         let b = FakeNUMA(clock: engine.clock)
         let cases = try Workload.parse("benchmarks: [numa.fake]", path: "t.yaml").resolve(registry: BenchmarkRegistry([b]))
         let outcome = engine.run(cases: cases, context: testContext())
@@ -213,7 +213,7 @@ func numaResult(_ id: String, cpu: Int, mem: Int, median: Double, slit: Int?, ex
                 PreparedBenchmark(placement: .threadsOn(cpus: [100_000]), kernel: { _, _ in })
             }
         }
-        let engine = Engine(settings: EngineSettings(rounds: 1, samplesPerRound: 1, warmupBatches: 0, minSampleMs: 1, seed: 5), clock: FakeClock(), clockResolutionNs: 1)
+        let engine = Engine(settings: EngineSettings(replicates: 1, samplesPerReplicate: 1, warmupBatches: 0, minSampleMs: 1, seed: 5), clock: FakeClock(), clockResolutionNs: 1)
         let outcome = engine.run(cases: [BenchmarkCase(benchmark: Outside(), params: [:])], context: testContext())
         #expect(outcome.results.isEmpty)
         #expect(outcome.skipped.first?.reason.hasPrefix("needs CPUs [100000]") == true)

@@ -291,13 +291,13 @@ let hostile = "<script>alert(1)</script>\"'&"
             }
             sets.append(try syntheticSet(label: label, id: "set-\(i)", results: results))
         }
-        let clock = ContinuousClock()
-        let start = clock.now
+        // The speed goal lives in scripts/bench-compare (a benchmark, not a timed test).
         let (html, c) = try page(groupByLabel(sets))
-        let elapsed = clock.now - start
         #expect(c?.rows.count == 20)
         #expect(html.contains("sets 50/50"))
-        #expect(elapsed < .seconds(2))
+        // 300 replicates a side of a 3% shift: every interval is narrow, around +3%, and inside the
+        // ±5% minimum effect, so the rows are equivalent (a difference too small to matter), not overhead.
+        #expect(c?.rows.allSatisfy { $0.verdict == .equivalent && $0.baselineReplicates == 300 && abs(($0.overheadPct ?? 0) - 3) < 1 } == true)
     }
 }
 
@@ -340,7 +340,7 @@ let hostile = "<script>alert(1)</script>\"'&"
             benchmark: id, params: params, metric: "m", unit: unit, better: better, samples: samples, summary: try summarize(samples),
             counters: nil, warnings: [], iterationsPerSample: 1, overheadNsPerOp: nil, cpus: [0],
             conditions: RunConditions(measuredSeconds: 1, stealPercent: 0, involuntaryContextSwitches: 0, voluntaryContextSwitches: 0),
-            details: nil, derived: derived)
+            details: nil, derived: derived, replicates: oneReplicatePerSample(samples))
     }
 
     @Test func numaHeatmapAndPercentilesAreDrawn() throws {

@@ -16,11 +16,16 @@ func sampleResultSet() throws -> ResultSet {
     return ResultSet(
         id: "7f0c7c1e-0000-4000-8000-000000000001", label: "vm", startedAt: "2026-11-28T12:00:00.000Z", finishedAt: "2026-11-28T12:01:00.000Z",
         tool: ToolInfo(name: "overhead-bench", version: "0.1.0"), environment: env,
-        workload: WorkloadInfo(name: "quick", source: "Workloads/quick.yaml", quick: true, seed: 42, rounds: 3, samplesPerRound: 2, warmupBatches: 1, minSampleMs: 2, only: [], clockResolutionNs: 20),
+        workload: WorkloadInfo(name: "quick", source: "Workloads/quick.yaml", quick: true, seed: 42, replicates: 3, samplesPerReplicate: 2, warmupBatches: 1, minSampleMs: 2, only: [], clockResolutionNs: 20,
+            replicateIsolation: "process"),
         results: [BenchmarkResult(
             benchmark: "sys.null", params: [:], metric: "latency", unit: "ns", better: .lower, samples: samples, summary: try summarize(samples),
             counters: nil, warnings: [], iterationsPerSample: 76_000, overheadNsPerOp: 1.25, cpus: [1],
-            conditions: RunConditions(measuredSeconds: 0.1, stealPercent: 0, involuntaryContextSwitches: 1, voluntaryContextSwitches: 0))],
+            conditions: RunConditions(measuredSeconds: 0.1, stealPercent: 0, involuntaryContextSwitches: 1, voluntaryContextSwitches: 0),
+            replicates: [
+                Replicate(sampleCount: 3, median: 130.5, iterationsPerSample: 76_000, overheadNsPerOp: 1.25, measuredSeconds: 0.06, stealTicks: 0, involuntaryContextSwitches: 1, migrations: 0, robustCV: robustCV([130.5, 131.0, 129.8])),
+                Replicate(sampleCount: 2, median: 132.6, iterationsPerSample: 75_000, overheadNsPerOp: 1.3, measuredSeconds: 0.04, stealTicks: nil, involuntaryContextSwitches: 0, migrations: nil, robustCV: robustCV([130.2, 135.0])),
+            ])],
         skipped: [SkippedBenchmark(benchmark: "numa.lat", params: ["cpuNode": "0", "memNode": "1"], reason: "one NUMA node")],
         warnings: [], interrupted: false)
 }
@@ -34,13 +39,17 @@ func sampleResultSet() throws -> ResultSet {
         // Sorted keys, the schema header, a flat results array.
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("\"schema\" : \"overhead-bench/result-set\""))
-        #expect(text.contains("\"schemaVersion\" : 1"))
+        #expect(text.contains("\"schemaVersion\" : 2"))
         let object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
         #expect((object["results"] as? [Any])?.count == 1)
         let keys = Array((object["results"] as! [[String: Any]])[0].keys)
         for key in ["benchmark", "params", "metric", "unit", "better", "samples", "summary", "warnings"] { #expect(keys.contains(key)) }
         let summary = (object["results"] as! [[String: Any]])[0]["summary"] as! [String: Any]
-        #expect(Set(summary.keys) == ["n", "median", "mean", "min", "max", "stddev", "cv", "p5", "p95"])
+        #expect(Set(summary.keys) == ["n", "median", "mean", "min", "max", "stddev", "cv", "p5", "p95", "robustCV"])
+        // Samples grouped by replicate: counts add up, each median is its slice's.
+        let replicates = (object["results"] as! [[String: Any]])[0]["replicates"] as! [[String: Any]]
+        #expect(replicates.map { $0["sampleCount"] as! Int } == [3, 2])
+        #expect(back.results[0].replicateMedians == [130.5, 132.6])
     }
 
     @Test func truncatedJSONIsNamed() throws {
@@ -55,7 +64,7 @@ func sampleResultSet() throws -> ResultSet {
 
     @Test func unknownSchemaVersion() throws {
         var text = String(decoding: try sampleResultSet().encoded(), as: UTF8.self)
-        text = text.replacingOccurrences(of: "\"schemaVersion\" : 1", with: "\"schemaVersion\" : 9")
+        text = text.replacingOccurrences(of: "\"schemaVersion\" : 2", with: "\"schemaVersion\" : 9")
         #expect(throws: ResultSetError.unsupportedVersion(path: "v9.json", version: 9)) { try ResultSet.decode(Data(text.utf8), source: "v9.json") }
     }
 

@@ -82,7 +82,7 @@ struct TableCPUID: CPUIDSource {
         let clock = FakeClock()
         var context = testContext()
         context.tscGHz = 2.5
-        let engine = Engine(settings: EngineSettings(rounds: 1, samplesPerRound: 5, warmupBatches: 0, minSampleMs: 1, seed: 1), clock: clock, clockResolutionNs: 1)
+        let engine = Engine(settings: EngineSettings(replicates: 1, samplesPerReplicate: 5, warmupBatches: 0, minSampleMs: 1, seed: 1), clock: clock, clockResolutionNs: 1)
         let outcome = engine.run(cases: [BenchmarkCase(benchmark: FakeBenchmark(clock: clock, nsPerOp: 1200, overheadNs: nil), params: [:])], context: context)
         #expect(outcome.results[0].derived?["cyclesPerOp"] == 3000)
         context.tscGHz = nil

@@ -70,9 +70,9 @@ import Testing
         #expect(throws: WorkloadError.self) { try Workload.parse("settings:\n  minSampleMs: .nan\nbenchmarks: [sys.null]\n", path: "s.yaml") }
         #expect(throws: WorkloadError.self) { try Workload.parse("setings: {}\nbenchmarks: [sys.null]\n", path: "s.yaml") }
         let w = try! Workload.parse("settings:\n  rounds: 7\n  minSampleMs: 2.5\nbenchmarks: [sys.null]\n", path: "s.yaml")
-        #expect(w.settings.rounds == 7)
+        #expect(w.settings.replicates == 7)
         #expect(w.settings.minSampleMs == 2.5)
-        #expect(w.settings.samplesPerRound == WorkloadSettings.standard.samplesPerRound)
+        #expect(w.settings.samplesPerReplicate == WorkloadSettings.standard.samplesPerReplicate)
     }
 
     @Test func missingBenchmarksIsAnError() {

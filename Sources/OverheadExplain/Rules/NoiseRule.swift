@@ -1,8 +1,8 @@
 import OverheadCompare
 import OverheadModel
 
-/// `noise`: cases measured under steal time or with a coefficient of variation above the
-/// comparator's threshold on either side. Their differences cannot be trusted; `explain` also marks
+/// `noise`: cases measured under steal time, with a robust spread of the replicate medians above the
+/// comparator's threshold on either side, or whose data cannot see the minimum effect (MDE above it). Their differences cannot be trusted; `explain` also marks
 /// every other finding whose evidence includes such a case unreliable and says so first.
 public struct NoiseRule: Rule {
     /// `noise`.
@@ -17,10 +17,17 @@ public struct NoiseRule: Rule {
 
     /// Why one evidence row is unreliable, nil when it is not: CV above the comparator's threshold
     /// or steal above the explanation's, on either side.
-    static func problem(_ row: EvidenceRow, noiseCVPct: Double, stealThresholdPct: Double) -> String? {
+    static func problem(_ row: EvidenceRow, noiseCVPct: Double, stealThresholdPct: Double, minEffectPct: Double = .infinity) -> String? {
         var parts: [String] = []
         if row.noisy || row.baselineCVPct > noiseCVPct || row.cvPct > noiseCVPct {
-            parts.append("CV \(formatFixed(row.baselineCVPct, 1))% (\(row.baseline)) / \(formatFixed(row.cvPct, 1))% (\(row.configuration)), threshold \(formatFixed(noiseCVPct, 1))%")
+            parts.append("spread \(formatFixed(row.baselineCVPct, 1))% (\(row.baseline)) / \(formatFixed(row.cvPct, 1))% (\(row.configuration)), threshold \(formatFixed(noiseCVPct, 1))%")
+        }
+        if row.verdict == .inconclusive, minEffectPct.isFinite {
+            if let mde = row.mdePct, mde > minEffectPct {
+                parts.append("this data cannot see differences below \(formatFixed(mde, 1))% (minimum detectable effect)")
+            } else if row.mdePct == nil {
+                parts.append("too few replicates to detect any difference")
+            }
         }
         let steal = [(row.baseline, row.baselineStealPct), (row.configuration, row.stealPct)]
             .compactMap { label, pct in pct.flatMap { $0 > stealThresholdPct ? "\(formatFixed($0, 1))% (\(label))" : nil } }
@@ -32,8 +39,9 @@ public struct NoiseRule: Rule {
     /// A finding when any row of the configuration is noisy or was measured under steal.
     public func evaluate(_ context: RuleContext) -> [Finding] {
         let all = context.allRows.filter { $0.verdict != .insufficientData }
+        let minEffect = context.comparison.minEffectPct
         let affected = all.map(context.evidence).filter {
-            Self.problem($0, noiseCVPct: context.comparison.noiseCVPct, stealThresholdPct: context.options.stealThresholdPct) != nil
+            Self.problem($0, noiseCVPct: context.comparison.noiseCVPct, stealThresholdPct: context.options.stealThresholdPct, minEffectPct: minEffect) != nil
         }
         guard !affected.isEmpty else { return [] }
         func badness(_ r: EvidenceRow) -> Double { max(r.baselineCVPct, r.cvPct, r.baselineStealPct ?? 0, r.stealPct ?? 0) }
@@ -42,8 +50,16 @@ public struct NoiseRule: Rule {
         let significant = affected.filter { $0.verdict == .overhead || $0.verdict == .improvement }.count
         let stealMax = affected.flatMap { [$0.baselineStealPct, $0.stealPct].compactMap { $0 } }.max() ?? 0
         var facts = ["\(affected.count) of \(all.count) cases are noisy or measured under steal time (\(significant) of them with a significant verdict)"]
+        let blind = affected.filter { $0.verdict == .inconclusive && ($0.mdePct.map { $0 > minEffect } ?? true) }
+        if !blind.isEmpty {
+            let mdes = blind.compactMap(\.mdePct).sorted()
+            facts.append(
+                "\(blind.count) of \(all.count) cases cannot see a \(formatFixed(minEffect, 0))% difference"
+                    + (mdes.isEmpty ? "" : " (their minimum detectable effects: median \(formatFixed(mdes[mdes.count / 2], 1))%)")
+                    + ": for them, inconclusive means the data is too noisy or too short, not that there is no overhead")
+        }
         facts += worst.prefix(maximumEvidence).compactMap {
-            Self.problem($0, noiseCVPct: context.comparison.noiseCVPct, stealThresholdPct: context.options.stealThresholdPct)
+            Self.problem($0, noiseCVPct: context.comparison.noiseCVPct, stealThresholdPct: context.options.stealThresholdPct, minEffectPct: minEffect)
         }
         if stealMax > context.options.stealThresholdPct { facts.append("largest steal time: \(formatFixed(stealMax, 1))%") }
         var finding = Finding(
@@ -53,8 +69,8 @@ public struct NoiseRule: Rule {
             severityBasis: "\(formatFixed(100 * share, 0))% of the cases affected: info below \(formatFixed(100 * warningShare, 0))%, warning from it",
             configuration: context.configuration, baseline: context.baseline, evidence: Array(worst.prefix(maximumEvidence)), facts: facts,
             cause: "The machines were busy (other guests taking CPU time, other processes) or the benchmarks are unstable at this run length, so the spread of the samples hides small differences and can fake large ones.",
-            remedy: "Rerun on quiet machines without --quick (more rounds and samples), with pinned and dedicated vCPUs, and check steal time in /proc/stat before trusting these figures.",
-            reference: "docs/compare.md noise flag (CV above \(formatFixed(context.comparison.noiseCVPct, 0))%); hyperfine and google/benchmark method notes in REFERENCES.md")
+            remedy: "Rerun on quiet machines without --quick (more replicates: --replicates N), with pinned and dedicated vCPUs, pool several runs per label, and check steal time in /proc/stat before trusting these figures.",
+            reference: "docs/compare.md noise flag (robust spread above \(formatFixed(context.comparison.noiseCVPct, 0))%) and minimum detectable effect; Kalibera & Jones 2013; hyperfine and google/benchmark method notes in REFERENCES.md")
         finding.reliable = false
         return [finding]
     }

@@ -17,10 +17,14 @@ def result(bench, params, unit, better, samples, metric=None):
     return {"benchmark": bench, "params": params, "metric": metric or ("bandwidth" if "/s" in unit else "latency"),
             "unit": unit, "better": better, "samples": samples, "summary": summary(samples), "warnings": [],
             "iterationsPerSample": 1000, "cpus": [1],
+            # Schema version 2: each sample here is its own replicate, so the replicate medians are
+            # the samples and the hand-worked figures of CompareTests hold.
+            "replicates": [{"sampleCount": 1, "median": x, "iterationsPerSample": 1000, "measuredSeconds": 0.01,
+                            "stealTicks": 0, "involuntaryContextSwitches": 0, "robustCV": 0.0} for x in samples],
             "conditions": {"measuredSeconds": 0.1, "stealPercent": 0, "involuntaryContextSwitches": 0, "voluntaryContextSwitches": 0}}
 
 def result_set(ident, label, host, clocksource, results, kernel="6.1.0"):
-    return {"schema": "overhead-bench/result-set", "schemaVersion": 1, "id": ident, "label": label,
+    return {"schema": "overhead-bench/result-set", "schemaVersion": 2, "id": ident, "label": label,
             "startedAt": "2026-11-28T12:00:00.000Z", "finishedAt": "2026-11-28T12:01:00.000Z",
             "tool": {"name": "overhead-bench", "version": "0.1.0"},
             "environment": {"hostname": host, "kernel": kernel,
@@ -32,8 +36,8 @@ def result_set(ident, label, host, clocksource, results, kernel="6.1.0"):
                 "configuration": {"detected": label, "reasons": []},
                 "numa": {"available": True, "source": "sysfs", "nodes": [{"id": 0, "cpus": [0, 1], "memoryBytes": 8589934592}], "distances": [[10]]},
                 "devices": [], "counters": {"hardware": False, "software": True, "reason": "no PMU"}, "notes": []},
-            "workload": {"name": "quick", "source": "Workloads/quick.yaml", "quick": True, "seed": 42, "rounds": 3,
-                         "samplesPerRound": 2, "warmupBatches": 1, "minSampleMs": 2, "only": [], "clockResolutionNs": 20},
+            "workload": {"name": "quick", "source": "Workloads/quick.yaml", "quick": True, "seed": 42, "replicates": 6,
+                         "samplesPerReplicate": 1, "replicateIsolation": "process", "warmupBatches": 1, "minSampleMs": 2, "only": [], "clockResolutionNs": 20},
             "results": results, "skipped": [], "warnings": [], "interrupted": False}
 
 def write(name, obj):
@@ -64,5 +68,5 @@ with open("bad/truncated.json", "w") as f: f.write(text[: len(text) // 2])
 with open("bad/not-json.json", "w") as f: f.write("samples,median\n1,2\n")
 v9 = copy.deepcopy(vm); v9["schemaVersion"] = 9; write("bad/version9.json", v9)
 with open("bad/nan.json", "w") as f: f.write(text.replace("110.0", "NaN", 1))
-empty = copy.deepcopy(vm); empty["results"][0]["samples"] = []; empty["results"][0]["summary"]["n"] = 0; write("bad/empty-samples.json", empty)
+empty = copy.deepcopy(vm); empty["results"][0]["samples"] = []; empty["results"][0]["summary"]["n"] = 0; empty["results"][0]["replicates"] = []; write("bad/empty-samples.json", empty)
 wrong = copy.deepcopy(vm); wrong["results"][1]["unit"] = 5; write("bad/wrong-type.json", wrong)
