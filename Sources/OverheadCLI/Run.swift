@@ -395,12 +395,14 @@ func isoTimestamp(_ date: Date) -> String {
 
 /// The table `run` prints: one row per result, then skips and warnings.
 func renderRunSummary(_ set: ResultSet) -> String {
-    var table = TextTable(header: ["benchmark", "params", "median", "unit", "cv%", "n", "notes"], numeric: [2, 4, 5])
+    // spread%: robust spread (1.4826·MAD/median) of the replicate medians, what compare sees.
+    var table = TextTable(header: ["benchmark", "params", "median", "unit", "spread%", "reps", "n", "notes"], numeric: [2, 4, 5, 6])
     for r in set.results {
         let params = r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let medians = r.replicateMedians
         table.rows.append([
-            r.benchmark, params, formatFigure(r.summary.median), r.unit, String(format: "%.1f", r.summary.cv * 100),
-            String(r.summary.n), r.warnings.isEmpty ? "" : "\(r.warnings.count) warning\(r.warnings.count == 1 ? "" : "s")",
+            r.benchmark, params, formatFigure(median(medians)), r.unit, String(format: "%.1f", robustCV(medians) * 100),
+            String(medians.count), String(r.summary.n), r.warnings.isEmpty ? "" : "\(r.warnings.count) warning\(r.warnings.count == 1 ? "" : "s")",
         ])
     }
     var lines = ["\(set.label) on \(set.environment.hostname) (\(set.environment.configuration.detected) detected), workload \(set.workload.name), seed \(set.workload.seed)", "", table.render()]

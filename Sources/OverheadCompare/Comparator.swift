@@ -76,8 +76,20 @@ public func compare(
     for configuration in ordered.dropFirst().map(\.name) {
         let members = rows.indices.filter { rows[$0].configuration == configuration }
         let q = benjaminiHochberg(members.map { rows[$0].verdict == .insufficientData ? nil : rows[$0].pValue })
+        let tested = q.compactMap { $0 }.count
+        let discoveries = q.compactMap { $0 }.filter { $0 < options.alpha }.count
+        // The row's α: the level its p-value must reach to be a discovery by the Benjamini–Hochberg
+        // step given this comparison's other discoveries, (D + 1)·α/m — α/m when nothing else moved,
+        // near α when most rows did. The MDE at that level is what the row can really see.
+        let rowAlpha = tested == 0 ? options.alpha : min(options.alpha, Double(discoveries + 1) * options.alpha / Double(tested))
         for (i, m) in members.enumerated() {
             rows[m].qValue = q[i]
+            if rows[m].verdict != .insufficientData, rows[m].pValue != nil {
+                let (base, other) = rowSides[m]
+                rows[m].mdePct = minimumDetectableEffectPct(
+                    baseLogs: base.pooled.filter { $0 > 0 }.map { Foundation.log($0) },
+                    otherLogs: other.pooled.filter { $0 > 0 }.map { Foundation.log($0) }, alpha: rowAlpha)
+            }
             guard rows[m].verdict != .insufficientData, let overhead = rows[m].overheadPct else { continue }
             rows[m].verdict = decideVerdict(
                 overheadPct: overhead, ciLowPct: rows[m].ciLowPct, ciHighPct: rows[m].ciHighPct, qValue: q[i],
@@ -85,7 +97,7 @@ public func compare(
             if rows[m].verdict == .inconclusive, let mde = rows[m].mdePct, mde > options.minEffectPct {
                 rows[m].notes.append("this data cannot see differences below \(formatPercent(mde).dropFirst())")
             } else if rows[m].verdict == .inconclusive, rows[m].mdePct == nil {
-                rows[m].notes.append("too few replicates for the rank test to reach α = \(options.alpha)")
+                rows[m].notes.append("too few replicates for the rank test to reach this row's α of \(String(format: "%.2g", rowAlpha)) (α·(discoveries+1)/rows)")
             }
         }
     }
@@ -214,7 +226,6 @@ private func makeRow(
     var ratios: [Double]?
     var interval: (low: Double, high: Double)?
     var test: MannWhitneyResult?
-    var mde: Double?
     if enough, ratio != nil, baseValues.allSatisfy({ $0 > 0 }), otherValues.allSatisfy({ $0 > 0 }) {
         var r = [Double](repeating: .nan, count: baseCenters.count)
         for i in r.indices {
@@ -223,8 +234,6 @@ private func makeRow(
         interval = percentileInterval(r, confidence: options.confidence)
         if interval != nil { ratios = r }
         test = mannWhitneyU(sortedX: baseValues, sortedY: otherValues)
-        mde = minimumDetectableEffectPct(
-            baseLogs: baseValues.map { Foundation.log($0) }, otherLogs: otherValues.map { Foundation.log($0) }, alpha: options.alpha)
     }
 
     var verdict = Verdict.inconclusive
@@ -249,7 +258,7 @@ private func makeRow(
         baselineRobustCVPct: baseRobust * 100, robustCVPct: otherRobust * 100,
         overheadPct: ratio.map { ($0 - 1) * 100 },
         ciLowPct: interval.map { ($0.low - 1) * 100 }, ciHighPct: interval.map { ($0.high - 1) * 100 },
-        pValue: test?.pValue, qValue: nil, mdePct: mde, verdict: verdict,
+        pValue: test?.pValue, qValue: nil, mdePct: nil, verdict: verdict,
         noisy: baseRobust > options.noiseCV || otherRobust > options.noiseCV, notes: notes)
     return (row, verdict == .insufficientData ? nil : ratios)
 }

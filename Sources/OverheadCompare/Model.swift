@@ -166,8 +166,9 @@ public struct ComparisonRow: Codable, Sendable, Equatable {
     public var pValue: Double?
     /// Benjamini–Hochberg q-value across the rows of this configuration-vs-baseline comparison.
     public var qValue: Double?
-    /// Minimum detectable effect, percent (80% power at α); nil when these replicates cannot
-    /// detect any difference.
+    /// Minimum detectable effect, percent: 80% power at the row's α, (D + 1)·α/m for D discoveries
+    /// among the m rows tested (the Benjamini–Hochberg level the row must reach); nil when these
+    /// replicates cannot reach that level at all.
     public var mdePct: Double?
     /// The verdict.
     public var verdict: Verdict

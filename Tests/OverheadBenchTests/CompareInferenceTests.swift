@@ -55,6 +55,24 @@ import Testing
         #expect(abs(minimumMannWhitneyP(6, 6) - 2.0 / 924) < 1e-15)
     }
 
+    /// The MDE a row reports is at its Benjamini–Hochberg level: α/m when nothing moved.
+    @Test func rowMDEIsAtTheRowsFalseDiscoveryLevel() throws {
+        var rng = SplitMix64(seed: 5)
+        var a: [(String, [String: String], String, Better, [Double])] = []
+        var b: [(String, [String: String], String, Better, [Double])] = []
+        for row in 0..<10 {
+            a.append(("sys.r\(row)", [:], "ns", .lower, (0..<8).map { _ in 100 * exp(0.02 * rng.standardNormal()) }))
+            b.append(("sys.r\(row)", [:], "ns", .lower, (0..<8).map { _ in 100 * exp(0.02 * rng.standardNormal()) }))
+        }
+        let c = try compare(groups: groupByLabel([try syntheticSet(label: "a", id: "a", results: a), try syntheticSet(label: "b", id: "b", results: b)]), baseline: "a")
+        #expect(c.rows.allSatisfy { $0.verdict != .overhead && $0.verdict != .improvement })
+        for (r, (x, y)) in zip(c.rows, zip(a, b)) {
+            let expected = minimumDetectableEffectPct(baseLogs: x.4.map { log($0) }, otherLogs: y.4.map { log($0) }, alpha: 0.05 / 10)
+            #expect(r.mdePct == expected)
+            #expect(r.mdePct! > minimumDetectableEffectPct(baseLogs: x.4.map { log($0) }, otherLogs: y.4.map { log($0) }, alpha: 0.05)!)
+        }
+    }
+
     // MARK: Verdict boundaries
 
     @Test func verdictBoundaries() {
