@@ -6,6 +6,7 @@ import Testing
 @testable import OverheadExplain
 import OverheadBenchmarks
 import OverheadModel
+import OverheadReport
 import OverheadSystem
 
 // The fingerprint's second layer (container, cgroup, allowed CPUs, seccomp), the detection fixes
@@ -537,6 +538,21 @@ private func mountinfo(rootType: String = "overlay", cgroup2Root: String? = "/",
         let old = try explainSet("vm", [ExplainCase(benchmark: "sys.null", samples: around(101))])
         let oldDiffs = environmentDifferences(groupByLabel([host, old]))
         #expect(oldDiffs.first { $0.attribute == "container layer" }?.values.map(\.value) == ["none", "not recorded"])
+    }
+
+    @Test func reportShowsTheLayerAndTheGate() throws {
+        let host = try explainSet("bare-metal", [ExplainCase(benchmark: "sys.null", samples: around(100))],
+                                  env: limits(allowed: [0, 1], quota: nil, cpuset: [0, 1], seccomp: "disabled", container: nil))
+        let pod = try explainSet("vm", [ExplainCase(benchmark: "sys.null", samples: around(101))],
+                                 env: limits(allowed: [1], quota: 50_000, cpuset: [1], seccomp: "filter", container: "podman"))
+        let (c, groups) = try comparisonOf([host, pod])
+        let html = renderReport(ReportInput(groups: groups, comparison: c, benchmarks: Catalog.registry.benchmarks.map(\.info)))
+        #expect(html.contains("container layer<br/><span class=\"flag\">differs</span></th><td>none</td><td>container (podman)</td></tr>"))
+        #expect(html.contains("1 (1); seccomp filter (1 filter)"))
+        #expect(html.contains("v2 /x: CPU quota 0.500 CPUs (50000 µs per 100000 µs), cpuset 1, no memory limit"))
+        // The gate above the figures names the same differences.
+        #expect(html.contains("container layer: none (bare-metal); container (podman) (vm)"))
+        #expect(html.contains("seccomp: disabled (bare-metal); filter (1 filter) (vm)"))
     }
 
     private func quotaSets(throttled: Bool) throws -> [LoadedSet] {
