@@ -597,6 +597,17 @@ private func mountinfo(rootType: String = "overlay", cgroup2Root: String? = "/",
         }
     }
 
+    @Test func equallyThrottledCasesPutTheLargestDifferenceFirst() throws {
+        // A tight quota throttles every period of every case: the headline is the case it moved most.
+        var sets = try quotaSets(throttled: true)
+        sets[1].set.results[1].details = ["cpuThrottledPct": "71.6", "cpuThrottledPeriods": "5", "cpuPeriods": "7"]
+        // sys.null first in the rows, so only the tie-break can put mem.bw.triad ahead.
+        for i in sets.indices { sets[i].set.results.reverse() }
+        let f = try #require(try evaluate(CPUQuotaRule(), sets).first)
+        #expect(f.title.contains("throttled 2 case(s) (worst mem.bw.triad threads=2 in vm, 72% of its periods)"))
+        #expect(f.evidence.map(\.benchmark) == ["mem.bw.triad", "sys.null"])
+    }
+
     @Test func noQuotaNoFinding() throws {
         let sets = try quotaSets(throttled: false)
         #expect(try evaluate(CPUQuotaRule(), sets).isEmpty)

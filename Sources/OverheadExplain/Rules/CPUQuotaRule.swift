@@ -57,7 +57,9 @@ public struct CPUQuotaRule: Rule {
                 facts.append("\(side): cgroup v\(g.version) \(g.path) has a CPU quota of \(formatFixed(limit, 2)) CPUs (\(file)\(g.cpuQuotaSetBy.map { " at \($0)" } ?? ""))")
             }
         }
-        let worst = throttledRows.sorted { $0.pct > $1.pct }
+        // Most throttled first; among equally throttled cases (a tight quota throttles every
+        // period), the one the comparison moved most.
+        let worst = throttledRows.sorted { $0.pct != $1.pct ? $0.pct > $1.pct : abs($0.row.cost) > abs($1.row.cost) }
         var seen = Set<String>()
         for t in worst where seen.insert("\(t.side) \(t.row.caseName)").inserted {
             let periods = context.detail(t.side, benchmark: t.row.benchmark, paramsText: t.row.paramsText, key: "cpuThrottledPeriods")
