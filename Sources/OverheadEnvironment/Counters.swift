@@ -13,6 +13,9 @@ public func perfUnavailableReason(errno code: Int32, paranoid: Int?, seccomp: St
     if seccomp == "filter" && code == ENOSYS {
         return "perf_event_open is refused by a seccomp filter (ENOSYS while Seccomp is 2 in /proc/self/status): the container runtime's default profile blocks it; run with a profile that allows perf_event_open (docker/podman --security-opt seccomp=unconfined or a custom profile, Kubernetes securityContext.seccompProfile)"
     }
+    if seccomp == "filter" && code == EPERM {
+        return "perf_event_open is refused (EPERM) with a seccomp filter attached (Seccomp is 2 in /proc/self/status): most likely the container runtime's seccomp profile, else a missing CAP_PERFMON; allow perf_event_open in the profile (docker/podman --security-opt seccomp=unconfined or a custom profile) and add CAP_PERFMON"
+    }
     switch code {
     case ENOENT, EOPNOTSUPP, ENODEV:
         return "no hardware PMU visible (common in VMs: the hypervisor does not expose one)"

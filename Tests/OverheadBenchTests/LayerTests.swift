@@ -191,6 +191,9 @@ private let kvm = Hypervisor(present: true, vendor: "KVM", signatures: ["KVMKVMK
         #expect(kernel.hasPrefix("perf_event_open is not available (kernel built without CONFIG_PERF_EVENTS)"))
         #expect(kernel.contains("no seccomp filter is attached"))
         #expect(perfUnavailableReason(errno: ENOSYS, paranoid: nil) == "perf_event_open is not available (kernel built without CONFIG_PERF_EVENTS)")
+        // EPERM under a filter names the profile first; without one, the old advice.
+        #expect(perfUnavailableReason(errno: EPERM, paranoid: 2, seccomp: "filter").hasPrefix("perf_event_open is refused (EPERM) with a seccomp filter attached"))
+        #expect(perfUnavailableReason(errno: EPERM, paranoid: 2, seccomp: "disabled").hasPrefix("perf_event_open is blocked (seccomp profile or missing CAP_PERFMON"))
         // EACCES keeps its paranoid advice under a filter.
         #expect(perfUnavailableReason(errno: EACCES, paranoid: 3, seccomp: "filter").hasPrefix("kernel.perf_event_paranoid is 3"))
     }
