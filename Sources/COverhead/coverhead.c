@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
@@ -49,6 +50,8 @@ int cob_get_affinity(int *cpus, int cap) {
 }
 
 int cob_current_cpu(void) { return sched_getcpu(); }
+
+int cob_die_with_parent(int sig) { return prctl(PR_SET_PDEATHSIG, sig) == 0 ? 0 : -errno; }
 
 // The only state shared with signal handlers: a sig_atomic_t written by the handler, read by the
 // engine between batches.

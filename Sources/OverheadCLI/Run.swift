@@ -142,7 +142,26 @@ extension OverheadBench {
                     cases: cases, settings: settings, seed: runSeed, range: 0..<settings.replicates, environment: environment,
                     ioDirectory: ioDirectory, progress: progress)
             case .process:
-                outcome = try runWorkers(settings: settings, seed: runSeed, destination: destination, progress: progress)
+                // After each replicate the merged results so far go to <output>.partial (atomically), so
+                // a run killed outright (SIGKILL, OOM) keeps its completed replicates; removed at the end.
+                let checkpointPath = destination.map { $0 + ".partial" }
+                outcome = try runWorkers(settings: settings, seed: runSeed, destination: destination, progress: progress) { partial in
+                    guard let checkpointPath else { return }
+                    let set = ResultSet(
+                        id: UUID().uuidString.lowercased(), label: runLabel, startedAt: isoTimestamp(startedAt),
+                        finishedAt: isoTimestamp(Date()), tool: ToolInfo(name: "overhead-bench", version: OverheadBench.version),
+                        environment: environment,
+                        workload: WorkloadInfo(
+                            name: spec.name, source: workloadPath, quick: quick, seed: runSeed, replicates: settings.replicates,
+                            samplesPerReplicate: settings.samplesPerReplicate, warmupBatches: settings.warmupBatches,
+                            minSampleMs: settings.minSampleMs, only: patterns, clockResolutionNs: resolution,
+                            replicateIsolation: ReplicateIsolation.process.rawValue),
+                        results: partial.results, skipped: partial.skipped,
+                        warnings: partial.warnings + ["checkpoint: the run had not finished when this was written; it holds the completed replicates"],
+                        interrupted: true)
+                    if let data = try? set.encoded() { try? AtomicFile.write(data, to: checkpointPath, overwrite: true) }
+                }
+                if let checkpointPath { unlink(checkpointPath) }
             }
             // A second Ctrl-C during the write kills as usual.
             Interrupt.uninstall()
@@ -215,13 +234,16 @@ extension OverheadBench {
             guard let output, output != "-", replicate < settings.replicates else {
                 throw CLIError("--replicate-worker is internal to run")
             }
-            let environment = collectEnvironment(.live)
+            let parent = getppid()
             Interrupt.install()
+            Interrupt.terminateWithParent()
+            // The parent may have died before the line above took effect.
+            if getppid() != parent { throw ExitCode(130) }
+            let environment = collectEnvironment(.live)
             let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal)
             let outcome = measure(
                 cases: cases, settings: settings, seed: seed, range: replicate..<(replicate + 1), environment: environment,
                 ioDirectory: ioDir, progress: progress)
-            Interrupt.uninstall()
             progress.finish()
             let set = ResultSet(
                 id: UUID().uuidString.lowercased(), label: label ?? "worker", startedAt: isoTimestamp(Date()),
@@ -232,7 +254,15 @@ extension OverheadBench {
                     samplesPerReplicate: settings.samplesPerReplicate, warmupBatches: settings.warmupBatches,
                     minSampleMs: settings.minSampleMs, only: patterns, clockResolutionNs: 0, replicateIsolation: "process"),
                 results: outcome.results, skipped: outcome.skipped, warnings: outcome.warnings, interrupted: outcome.interrupted)
-            try AtomicFile.write(try set.encoded(), to: output, overwrite: true)
+            // The handlers stay installed through the write, so a signal now is recorded, not fatal
+            // mid-write. If the run that wanted this replicate is gone (killed), leave nothing behind
+            // in its scratch directory.
+            if getppid() == parent { try AtomicFile.write(try set.encoded(), to: output, overwrite: true) }
+            if getppid() != parent {
+                try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: output).deletingLastPathComponent().path)
+                throw ExitCode(130)
+            }
+            Interrupt.uninstall()
             if outcome.interrupted { throw ExitCode(130) }
         }
 
@@ -240,8 +270,10 @@ extension OverheadBench {
         /// one after another, and merges what they wrote. A signal to this process stops the current
         /// worker (it is forwarded) and launches no more; what finished is kept.
         private func runWorkers(
-            settings: WorkloadSettings, seed: UInt64, destination: String?, progress: ProgressPrinter
+            settings: WorkloadSettings, seed: UInt64, destination: String?, progress: ProgressPrinter,
+            checkpoint: (EngineOutcome) -> Void
         ) throws -> EngineOutcome {
+            removeStaleScratchDirectories()
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("overhead-bench-\(getpid())-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
             defer { try? FileManager.default.removeItem(at: scratch) }
@@ -301,6 +333,10 @@ extension OverheadBench {
                     failures.append("replicate \(replicate + 1): the worker exited with status \(process.terminationStatus) and wrote nothing")
                 }
                 if Interrupt.signal != nil || process.terminationStatus == 130 { interrupted = true; break }
+                if replicate + 1 < settings.replicates, !parts.isEmpty {
+                    let merged = mergeReplicateParts(parts, userHz: StealSnapshot.userHz)
+                    checkpoint(EngineOutcome(results: merged.results, skipped: merged.skipped, warnings: merged.warnings, interrupted: true))
+                }
             }
             let merged = mergeReplicateParts(parts, userHz: StealSnapshot.userHz)
             var warnings = merged.warnings.filter { $0 != EngineOutcome.interruptedWarning }
@@ -358,6 +394,23 @@ extension OverheadBench {
                 throw CLIError("\(error)")
             }
         }
+    }
+}
+
+/// Removes worker scratch directories (`overhead-bench-<pid>-<8 hex>` in the temporary directory)
+/// left by runs that were killed outright (SIGKILL, OOM): their process no longer exists. The run's
+/// own `<output>.partial` checkpoint already holds what they measured.
+func removeStaleScratchDirectories() {
+    let fm = FileManager.default
+    let tmp = fm.temporaryDirectory
+    guard let names = try? fm.contentsOfDirectory(atPath: tmp.path) else { return }
+    for name in names where name.hasPrefix("overhead-bench-") {
+        let parts = name.split(separator: "-")
+        guard parts.count == 4, let pid = Int32(parts[2]), parts[3].count == 8, parts[3].allSatisfy(\.isHexDigit) else { continue }
+        guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
+        var isDirectory: ObjCBool = false
+        let path = tmp.appendingPathComponent(name).path
+        if fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { try? fm.removeItem(atPath: path) }
     }
 }
 

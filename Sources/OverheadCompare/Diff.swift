@@ -87,11 +87,6 @@ public struct DiffReport: Codable, Sendable, Equatable {
         self.diff = diff
     }
 
-    /// Pretty JSON with sorted keys.
-    public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(self) else { return "{}\n" }
-        return String(decoding: data, as: UTF8.self) + "\n"
-    }
+    /// Pretty JSON with sorted keys, as `compare --format json`.
+    public func json() -> String { prettyJSON(self) }
 }

@@ -218,11 +218,14 @@ public func renderMarkdown(_ c: Comparison) -> String {
 }
 
 /// The whole comparison as pretty JSON with sorted keys; absent figures are omitted.
-public func renderJSON(_ c: Comparison) -> String {
+public func renderJSON(_ c: Comparison) -> String { prettyJSON(c) }
+
+/// Pretty JSON with sorted keys and a trailing newline. Every figure is finite by construction
+/// (undefined ones are nil), so encoding cannot fail.
+func prettyJSON(_ value: some Encodable) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    // Every figure is finite by construction (undefined ones are nil), so encoding cannot fail.
-    guard let data = try? encoder.encode(c) else { return "{}\n" }
+    guard let data = try? encoder.encode(value) else { return "{}\n" }
     return String(decoding: data, as: UTF8.self) + "\n"
 }
 

@@ -423,7 +423,7 @@ struct ReportBuilder {
         let c = comparison
         let header: [String]
         if let c {
-            header = ["params", "configuration", "\(c.baseline.label) median", "median", "unit", "overhead", "\(Int((c.confidence * 100).rounded()))% CI", "p", "verdict", "notes"]
+            header = ["params", "configuration", "\(c.baseline.label) median", "median", "unit", "overhead", "\(Int((c.confidence * 100).rounded()))% CI", "q", "MDE", "verdict", "notes"]
         } else {
             header = ["params", "configuration", "median", "p5", "p95", "unit", "n", "CV", "notes"]
         }
@@ -441,13 +441,14 @@ struct ReportBuilder {
                 if let c {
                     for r in c.rows where r.benchmark == id.benchmark && r.paramsText == id.paramsText {
                         var notes: [String] = []
-                        if r.noisy { notes.append("noisy (CV \(String(format: "%.1f", r.baselineCVPct))% / \(String(format: "%.1f", r.cvPct))%)") }
+                        if r.noisy { notes.append("noisy (spread \(String(format: "%.1f", r.baselineRobustCVPct))% / \(String(format: "%.1f", r.robustCVPct))%)") }
                         if r.baselineSets > 1 || r.sets > 1 { notes.append("sets \(r.baselineSets)/\(r.sets)") }
                         notes.append(contentsOf: r.notes)
                         m.raw(tableRow(
                             [params, r.configuration, formatFigure(r.baselineMedian), formatFigure(r.median), r.unit, formatPercent(r.overheadPct),
-                             formatInterval(r.ciLowPct, r.ciHighPct), formatP(r.pValue), verdictWords(r.verdict), notes.joined(separator: "; ")],
-                            numeric: [2, 3, 5, 6, 7], classes: [8: verdictClass(r.verdict) + "-text"]))
+                             formatInterval(r.ciLowPct, r.ciHighPct), formatP(r.qValue), r.mdePct.map { String(format: "%.1f%%", $0) } ?? "none",
+                             verdictWords(r.verdict), notes.joined(separator: "; ")],
+                            numeric: [2, 3, 5, 6, 7, 8], classes: [9: verdictClass(r.verdict) + "-text"]))
                     }
                 } else {
                     for label in labels {

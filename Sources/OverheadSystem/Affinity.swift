@@ -121,13 +121,7 @@ public struct StealSnapshot: Sendable, Equatable {
 
     /// Steal seconds on `cpus` between `earlier` and this snapshot; nil when not measurable.
     public func stealSeconds(since earlier: StealSnapshot, cpus: [Int]) -> Double? {
-        guard !ticks.isEmpty else { return nil }
-        var total: UInt64 = 0
-        for cpu in cpus {
-            guard let now = ticks[cpu], let then = earlier.ticks[cpu] else { return nil }
-            total += now >= then ? now - then : 0
-        }
-        return Double(total) / Double(StealSnapshot.userHz)
+        stealTicks(since: earlier, cpus: cpus).map { Double($0) / Double(StealSnapshot.userHz) }
     }
 
     /// USER_HZ, the unit of /proc/stat (sysconf(_SC_CLK_TCK), 100 on Linux).

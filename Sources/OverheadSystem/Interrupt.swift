@@ -1,4 +1,5 @@
 import COverhead
+import Glibc
 
 /// Ctrl-C / SIGTERM handling for long runs: the handler only records the signal; the engine polls
 /// between batches, stops, and the CLI still writes what was measured.
@@ -24,6 +25,12 @@ public enum Interrupt {
     public static var signal: Int32? {
         let s = cob_interrupt_signal()
         return s == 0 ? nil : s
+    }
+
+    /// Asks the kernel to send SIGTERM to this process when its parent exits (`cob_die_with_parent`,
+    /// PR_SET_PDEATHSIG): a worker process stops, like on Ctrl-C, when the run that started it is killed.
+    public static func terminateWithParent() {
+        _ = cob_die_with_parent(SIGTERM)
     }
 
     /// Forgets a recorded signal.

@@ -197,7 +197,7 @@ let hostile = "<script>alert(1)</script>\"'&"
             #expect(csv.contains("\(r.benchmark),"))
             let cells = [
                 r.configuration, OverheadReport.formatFigure(r.baselineMedian), OverheadReport.formatFigure(r.median), r.unit, OverheadReport.formatPercent(r.overheadPct),
-                OverheadReport.formatInterval(r.ciLowPct, r.ciHighPct), OverheadReport.formatP(r.pValue), verdictWords(r.verdict),
+                OverheadReport.formatInterval(r.ciLowPct, r.ciHighPct), OverheadReport.formatP(r.qValue), verdictWords(r.verdict),
             ].map(escapeHTML)
             // The cells appear in this order within one table row.
             let rowText = html.components(separatedBy: "<tr>").first { row in

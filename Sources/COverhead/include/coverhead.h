@@ -88,6 +88,10 @@ int cob_install_interrupt_handlers(void);
 /// into EPIPE (an error the benchmark reports), not kill the whole run.
 void cob_ignore_sigpipe(void);
 
+/// prctl(PR_SET_PDEATHSIG, sig): the kernel sends `sig` to this process when its parent exits.
+/// A shim because prctl is variadic, which Swift cannot call. 0, or -errno.
+int cob_die_with_parent(int sig);
+
 /// The signal number seen by the handlers, or 0.
 int cob_interrupt_signal(void);
 
