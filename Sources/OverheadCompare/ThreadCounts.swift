@@ -59,17 +59,19 @@ public let throttlingCaveatPct = 1.0
 func throttlingNotes(_ groups: [SetGroup]) -> [String] {
     var notes: [String] = []
     for group in groups {
-        var affected: [(String, Double)] = []
+        var affected: [(String, Double, Double)] = []
         var total = 0
         for loaded in group.sets {
             for result in loaded.set.results {
                 total += 1
                 guard let pct = result.details?["cpuThrottledPct"].flatMap(Double.init), pct > throttlingCaveatPct else { continue }
                 let params = paramsText(comparableParams(result, environment: loaded.set.environment))
-                affected.append((params.isEmpty ? result.benchmark : "\(result.benchmark) \(params)", pct))
+                let ms = result.details?["cpuThrottledMs"].flatMap(Double.init) ?? 0
+                affected.append((params.isEmpty ? result.benchmark : "\(result.benchmark) \(params)", pct, ms))
             }
         }
-        guard let worst = affected.max(by: { $0.1 < $1.1 }) else { continue }
+        // Most throttled; among equals (a tight quota throttles every period), the most time lost.
+        guard let worst = affected.max(by: { $0.1 != $1.1 ? $0.1 < $1.1 : $0.2 < $1.2 }) else { continue }
         let quota = group.sets.compactMap { $0.set.environment.process?.cgroup?.cpuLimit }.min()
         let quotaText = quota.map { String(format: " (CPU quota %.2f CPUs)", $0) } ?? ""
         notes.append(String(

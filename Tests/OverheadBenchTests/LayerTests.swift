@@ -609,6 +609,8 @@ private func mountinfo(rootType: String = "overlay", cgroup2Root: String? = "/",
         let f = try #require(try evaluate(CPUQuotaRule(), sets).first)
         #expect(f.title.contains("throttled 2 case(s) (worst mem.bw.triad threads=2 in vm, 72% of its periods)"))
         #expect(f.evidence.map(\.benchmark) == ["mem.bw.triad", "sys.null"])
+        // compare's note names the case that lost the most time (2900 ms against none recorded).
+        #expect(try comparisonOf(sets).0.notes.contains { $0.contains("2 of 2 results") && $0.contains("worst mem.bw.triad threads=2 throttled in 72%") })
     }
 
     @Test func noQuotaNoFinding() throws {
