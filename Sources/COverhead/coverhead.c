@@ -57,10 +57,18 @@ int cob_die_with_parent(int sig) { return prctl(PR_SET_PDEATHSIG, sig) == 0 ? 0 
 // engine between batches.
 static volatile sig_atomic_t cob_seen_signal = 0;
 
+// Whether SIGHUP got our handler (it is left alone when ignored, as under nohup).
+static volatile sig_atomic_t cob_handling_hangup = 0;
+
 // First signal: record it; the engine stops after the current batch and writes what it has.
 // Second signal: the user means it — default action now (exit at once; children that set
-// PR_SET_PDEATHSIG follow).
+// PR_SET_PDEATHSIG follow). A repeated SIGHUP is no such statement: a closed terminal sends one
+// to the foreground group and the exiting shell another to its jobs, back to back.
 static void cob_on_signal(int sig) {
+    if (sig == SIGHUP) {
+        if (cob_seen_signal == 0) cob_seen_signal = sig;
+        return;
+    }
     if (cob_seen_signal != 0) {
         signal(sig, SIG_DFL);
         raise(sig);
@@ -76,6 +84,14 @@ int cob_install_interrupt_handlers(void) {
     sigemptyset(&sa.sa_mask);
     if (sigaction(SIGINT, &sa, NULL) != 0) return -errno;
     if (sigaction(SIGTERM, &sa, NULL) != 0) return -errno;
+    // SIGHUP (ssh session or terminal gone) is handled like SIGTERM, unless it is ignored: `nohup`
+    // asks for the run to outlive the terminal, and so it does.
+    struct sigaction previous;
+    if (sigaction(SIGHUP, NULL, &previous) != 0) return -errno;
+    if (previous.sa_handler != SIG_IGN) {
+        if (sigaction(SIGHUP, &sa, NULL) != 0) return -errno;
+        cob_handling_hangup = 1;
+    }
     /* The signal mask is inherited across exec: a parent that blocks SIGINT/SIGTERM (a test runner,
        a supervisor's worker thread) would leave the handlers unreachable and the process unstoppable
        but by SIGKILL. Unblock them in this thread (threads started later inherit it). */
@@ -83,6 +99,7 @@ int cob_install_interrupt_handlers(void) {
     sigemptyset(&wanted);
     sigaddset(&wanted, SIGINT);
     sigaddset(&wanted, SIGTERM);
+    sigaddset(&wanted, SIGHUP);
     if (pthread_sigmask(SIG_UNBLOCK, &wanted, NULL) != 0) return -EINVAL;
     return 0;
 }
@@ -96,6 +113,9 @@ void cob_reset_interrupt(void) { cob_seen_signal = 0; }
 void cob_restore_interrupt_handlers(void) {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    // A hangup after the measuring must not lose the result set being written.
+    if (cob_handling_hangup) signal(SIGHUP, SIG_IGN);
+    cob_handling_hangup = 0;
 }
 
 int cob_perf_probe(int event) {

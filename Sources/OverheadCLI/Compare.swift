@@ -22,22 +22,22 @@ struct ComparisonFlags: ParsableArguments {
     @Option(help: "Output format: table, markdown, json or csv.")
     var format: CompareFormat = .table
 
-    @Option(help: "Seed of the bootstrap; the same inputs and seed give the same intervals.")
+    @Option(parsing: .unconditional, help: "Seed of the bootstrap; the same inputs and seed give the same intervals.", transform: parseSeed)
     var seed: UInt64 = 1
 
-    @Option(help: "Bootstrap resamples (at least 100; 2000 or more for stable 95% intervals).")
+    @Option(parsing: .unconditional, help: "Bootstrap resamples (at least 100; 2000 or more for stable 95% intervals).")
     var resamples: Int = 2000
 
-    @Option(help: "False discovery rate (Benjamini–Hochberg) across the rows of each comparison; also the level of the MDE.")
+    @Option(parsing: .unconditional, help: "False discovery rate (Benjamini–Hochberg) across the rows of each comparison; also the level of the MDE.")
     var alpha: Double = 0.05
 
-    @Option(name: .customLong("min-effect"), help: "Smallest overhead, in percent, that counts as one; also the ±margin of 'equivalent'. 5 suits shared cloud machines; lower it where A/A pairs are quieter.")
+    @Option(name: .customLong("min-effect"), parsing: .unconditional, help: "Smallest overhead, in percent, that counts as one; also the ±margin of 'equivalent'. 5 suits shared cloud machines; lower it where A/A pairs are quieter.")
     var minEffect: Double = 5
 
-    @Option(name: .customLong("min-replicates"), help: "Replicates a side below which a row is insufficient-data (at least 2; the exact rank test needs 4 a side to reach α = 0.05).")
+    @Option(name: .customLong("min-replicates"), parsing: .unconditional, help: "Replicates a side below which a row is insufficient-data (at least 2; the exact rank test needs 4 a side to reach α = 0.05).")
     var minReplicates: Int = 5
 
-    @Option(name: .customLong("noise-cv"), help: "Flag a row noisy when either side's robust spread (1.4826·MAD/median of the replicate medians) is above this, in percent.")
+    @Option(name: .customLong("noise-cv"), parsing: .unconditional, help: "Flag a row noisy when either side's robust spread (1.4826·MAD/median of the replicate medians) is above this, in percent.")
     var noiseCV: Double = 5
 
     @Flag(help: "Refuse (exit 1) when the sets differ in more than the configuration under test (CPU model, microcode, kernel, tool version, workload, THP, clocksource, CPUs, cgroup limits, container layer, seccomp).")
@@ -94,7 +94,8 @@ extension OverheadBench {
         }
 
         func run() throws {
-            FileHandle.standardOutput.write(Data(try output().utf8))
+            Terminal.out(try output(), terminator: "")
+            try Terminal.checkOutput()
         }
 
         /// What `run` prints.
@@ -103,6 +104,8 @@ extension OverheadBench {
             let groups = groupByLabel(input.sets)
             guard let base = baseline ?? defaultBaseline(groups) else { throw CompareError.noInput }
             let comparison = try OverheadCompare.compare(groups: groups, baseline: base, options: flags.options, notes: input.notes)
+            // CSV has no place for notes (interrupted or empty sets, unit conversions): stderr.
+            if flags.format == .csv { for note in comparison.notes { Terminal.err("note: \(note)") } }
             return try flags.render(comparison)
         }
     }

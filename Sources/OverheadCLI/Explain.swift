@@ -38,16 +38,16 @@ extension OverheadBench {
         @Option(help: "Output format: text, markdown or json.")
         var format: ExplainFormatOption = .text
 
-        @Option(help: "Seed of the comparator's bootstrap.")
+        @Option(parsing: .unconditional, help: "Seed of the comparator's bootstrap.", transform: parseSeed)
         var seed: UInt64 = 1
 
-        @Option(help: "Significance level of the Mann-Whitney U test.")
+        @Option(parsing: .unconditional, help: "Significance level of the Mann-Whitney U test.")
         var alpha: Double = 0.05
 
-        @Option(name: .customLong("noise-cv"), help: "A case is noisy when either side's coefficient of variation is above this, in percent.")
+        @Option(name: .customLong("noise-cv"), parsing: .unconditional, help: "A case is noisy when either side's coefficient of variation is above this, in percent.")
         var noiseCV: Double = 5
 
-        @Option(help: "A case is unreliable when either side saw more steal time than this, in percent of the measured time.")
+        @Option(parsing: .unconditional, help: "A case is unreliable when either side saw more steal time than this, in percent of the measured time.")
         var steal: Double = 1
 
         func validate() throws {
@@ -58,7 +58,8 @@ extension OverheadBench {
         }
 
         func run() throws {
-            FileHandle.standardOutput.write(Data(try output().utf8))
+            Terminal.out(try output(), terminator: "")
+            try Terminal.checkOutput()
         }
 
         /// What `run` prints.
@@ -69,7 +70,15 @@ extension OverheadBench {
             let options = CompareOptions(seed: seed, alpha: alpha, noiseCV: noiseCV / 100)
             let comparison = try OverheadCompare.compare(groups: groups, baseline: base, options: options, notes: input.notes)
             let explanation = OverheadExplain.explain(comparison, groups: groups, options: ExplainOptions(stealThresholdPct: steal))
-            return OverheadExplain.render(explanation, format: format.format)
+            var text = OverheadExplain.render(explanation, format: format.format)
+            // The findings rest on the comparison; what limits it (interrupted or empty sets,
+            // converted units) is said after them, or on stderr where JSON must stay parseable.
+            switch format {
+            case .text: text += comparison.notes.map { "Note: \($0)\n" }.joined()
+            case .markdown: text += comparison.notes.isEmpty ? "" : "\n" + comparison.notes.map { "- Note: \($0)\n" }.joined()
+            case .json: for note in comparison.notes { Terminal.err("note: \(note)") }
+            }
+            return text
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OverheadCompare
 import OverheadModel
+import OverheadSystem
 
 /// `--format` of `export`.
 enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
@@ -16,7 +17,8 @@ extension OverheadBench {
             discussion: """
                 Columns: set_id,label,host,started_at,benchmark,params,metric,unit,better,statistic,value, with
                 statistic one of n, median, mean, min, max, stddev, cv (a fraction), p5, p95. With --samples, one row
-                per raw sample: ...,better,sample,value (sample = 0-based index). Exit status 1 on an error.
+                per raw sample: ...,better,sample,value (sample = 0-based index). Rows are streamed; a reader that stops
+                early (`| head`) ends the export with status 0. Exit status 1 on an error (bad input, a full disk).
                 """)
 
         @Argument(help: "Result-set files, or directories searched recursively for *.json.")
@@ -33,14 +35,23 @@ extension OverheadBench {
         }
 
         func run() throws {
-            FileHandle.standardOutput.write(Data(try output().utf8))
+            // Streamed: rows reach stdout as they are made, and a reader that goes away (`| head`)
+            // ends the export at once, with exit status 0.
+            let input = try load()
+            streamExportCSV(input.sets.map(\.set), samples: samples) { StandardStream.output.write($0) }
+            try Terminal.checkOutput()
         }
 
-        /// What `run` prints.
+        /// What `run` prints, as one string (tests).
         func output() throws -> String {
+            renderExportCSV(try load().sets.map(\.set), samples: samples)
+        }
+
+        /// The sets, every file checked before the first row is written; notes go to stderr.
+        private func load() throws -> LoadedInput {
             let input = try loadResultSets(paths: inputs)
             for note in input.notes { Terminal.err("note: \(note)") }
-            return renderExportCSV(input.sets.map(\.set), samples: samples)
+            return input
         }
     }
 }

@@ -19,6 +19,7 @@ extension OverheadBench {
             guard events else {
                 let cpus = max(1, Affinity.allowedCPUs().count)
                 Terminal.out(markdown ? renderListMarkdown(Catalog.registry) : renderList(Catalog.registry, cpus: cpus))
+                try Terminal.checkOutput()
                 return
             }
             guard let text = PerfEvent.listAvailable() else {
@@ -26,6 +27,7 @@ extension OverheadBench {
             }
             Terminal.out("# pmu::event<TAB>description — the run defaults are: " + defaultCounterEvents.map { "\($0.name) (\($0.spec))" }.joined(separator: ", "))
             Terminal.out(text, terminator: "")
+            try Terminal.checkOutput()
         }
     }
 }

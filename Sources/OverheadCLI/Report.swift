@@ -13,8 +13,10 @@ extension OverheadBench {
             abstract: "Write one self-contained HTML page (inline CSS and SVG charts) comparing result sets.",
             discussion: """
                 Sets are grouped by label and compared as by `compare` (same statistics and defaults). With a single
-                label the page shows the figures without overheads. The file is written atomically and never
-                overwrites an existing one without --force; `--output -` writes to stdout. See docs/report.md.
+                label the page shows the figures without overheads. The file is written atomically, never
+                overwrites an existing one without --force, and never replaces anything but a regular file (a
+                device, FIFO, socket, directory or symbolic link is refused even with --force); `--output -`
+                writes to stdout. See docs/report.md.
                 """)
 
         @Argument(help: "Result-set files, or directories searched recursively for *.json.")
@@ -29,7 +31,7 @@ extension OverheadBench {
         @Flag(help: "Overwrite --output if it exists.")
         var force = false
 
-        @Option(help: "Seed of the bootstrap; the same inputs and seed give the same intervals.")
+        @Option(parsing: .unconditional, help: "Seed of the bootstrap; the same inputs and seed give the same intervals.", transform: parseSeed)
         var seed: UInt64 = 1
 
         func validate() throws {
@@ -38,9 +40,18 @@ extension OverheadBench {
         }
 
         func run() throws {
+            if output != "-" {
+                // Refused before any work: an existing file without --force, anything not a regular file.
+                do {
+                    try AtomicFile.checkDestination(output, overwrite: force)
+                } catch {
+                    throw CLIError("\(error)")
+                }
+            }
             let html = try render(generatedAt: isoTimestamp(Date()))
             if output == "-" {
-                FileHandle.standardOutput.write(Data(html.utf8))
+                Terminal.out(html, terminator: "")
+                try Terminal.checkOutput()
                 return
             }
             do {

@@ -16,8 +16,14 @@ extension OverheadBench {
                 process: new memory, calibration, peers and scratch files), interleaved in a seeded random
                 order so drift spreads over all of them; compare uses the replicate medians.
                 The result set goes to Results/<host>-<label>-<UTC time>.json unless --output says otherwise;
-                an existing file is never overwritten without --force. Ctrl-C stops after the current batch and
-                still writes what was measured (marked interrupted), then exits with status 130.
+                an existing file is never overwritten without --force, and nothing but a regular file is ever
+                replaced (not a device, FIFO, socket, directory or symbolic link, even with --force). Ctrl-C,
+                SIGTERM or SIGHUP stops after the current batch and still writes what was measured (marked
+                interrupted). Exit status: 0 when the result set was written (even if stdout or stderr went
+                away), 1 on an error (if the result set cannot be written where asked, it is saved under the
+                temporary directory and the message names the file), 3 when nothing was measured (every case
+                skipped or failed; the set is still written with the reasons), 130 when interrupted, 64 on a
+                usage error.
                 """)
 
         @Option(help: "Workload name (Workloads/NAME.yaml) or path to a workload file. Default: default (quick with --quick).")
@@ -41,10 +47,10 @@ extension OverheadBench {
         @Flag(help: "No progress on stderr.")
         var quiet = false
 
-        @Option(help: "Seed of the interleaving order (default: random; always recorded in the result set).")
+        @Option(parsing: .unconditional, help: "Seed of the interleaving order, 0 to 18446744073709551615 (default: random; always recorded in the result set).", transform: parseSeed)
         var seed: UInt64?
 
-        @Option(help: "CPU that single-threaded benchmarks are pinned to (default: the last CPU this process may use).")
+        @Option(parsing: .unconditional, help: "CPU that single-threaded benchmarks are pinned to (default: the last CPU this process may use).")
         var cpu: Int?
 
         @Option(help: "Comma-separated performance events (libpfm4 names; see `list --events`) instead of the defaults: cycles, instructions, LLC and dTLB load misses, branch misses, context-switches, cpu-migrations, page-faults, task-clock.")
@@ -53,18 +59,18 @@ extension OverheadBench {
         @Flag(help: "Read no performance counters.")
         var noCounters = false
 
-        @Option(help: "Percent of MemAvailable one benchmark may allocate (1-90).")
+        @Option(parsing: .unconditional, help: "Percent of MemAvailable one benchmark may allocate (1-90).")
         var memoryLimit: Double = 50
 
-        @Option(help: "Percent of the I/O directory's free space scratch files may take (1-90).")
+        @Option(parsing: .unconditional, help: "Percent of the I/O directory's free space scratch files may take (1-90).")
         var diskLimit: Double = 50
 
-        @Option(help: "Seconds one benchmark may spend measuring over the whole run; past it, it stops with what it has and the run goes on.")
+        @Option(parsing: .unconditional, help: "Seconds one benchmark may spend measuring over the whole run; past it, it stops with what it has and the run goes on.")
         var timeLimit: Double = 300
         @Option(help: "Peer for net.* benchmarks: HOST:PORT of an `overhead-bench serve` (default: a loopback server this run starts and stops).")
         var peer: String?
 
-        @Option(help: "Override the workload's number of replicates (at least 5 a side for a compare verdict).")
+        @Option(parsing: .unconditional, help: "Override the workload's number of replicates (at least 5 a side for a compare verdict).")
         var replicates: Int?
 
         @Option(help: "Where each replicate runs: 'process' (a fresh worker process per replicate: new address space, heap, page placement) or 'in-process'.")
@@ -82,6 +88,10 @@ extension OverheadBench {
         }
 
         func validate() throws {
+            // An empty --only (an unset shell variable, a stray comma) would otherwise mean "everything".
+            if only.contains(where: { $0.split(separator: ",").allSatisfy { $0.trimmingCharacters(in: .whitespaces).isEmpty } }) {
+                throw ValidationError("--only needs at least one pattern, e.g. --only 'sys.*,timer.*'; leave it out to run the whole workload")
+            }
             if let label {
                 guard !label.isEmpty, label.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
                     throw ValidationError("--label must be letters, digits, '-', '_' or '.', e.g. bare-metal or vm-sriov")
@@ -178,6 +188,13 @@ extension OverheadBench {
                     replicateIsolation: isolation.rawValue),
                 results: outcome.results, skipped: outcome.skipped, warnings: outcome.warnings,
                 interrupted: outcome.interrupted)
+            try deliver(set.withUsableValues(), to: destination)
+        }
+
+        /// Writes the result set, then the summary; decides the exit status. A closed or full stdout
+        /// or stderr only silences the summary and the progress; a result set that cannot reach its
+        /// destination (file or stdout) is saved under a named path instead.
+        private func deliver(_ set: ResultSet, to destination: String?) throws {
             let data = try set.encoded()
             let summary = renderRunSummary(set)
             if let destination {
@@ -185,12 +202,24 @@ extension OverheadBench {
                 Terminal.out(summary)
                 Terminal.out("\nresult set: \(destination)")
             } else {
-                FileHandle.standardOutput.write(data)
+                if !StandardStream.output.write(data) {
+                    let reason = StandardStream.output.failure.map { "\($0)" } ?? "write failed"
+                    Terminal.err(summary)
+                    if let rescue = Self.rescue(data, id: set.id) {
+                        throw CLIError("cannot write the result set to stdout (\(reason)); it was saved to \(rescue) instead")
+                    }
+                    throw CLIError("cannot write the result set to stdout (\(reason)), nor save it in \(Self.rescueDirectories.joined(separator: ", ")); it is lost")
+                }
                 Terminal.err(summary)
             }
-            if outcome.interrupted {
-                Terminal.err("interrupted: wrote the \(set.results.count) benchmark(s) measured so far")
+            if set.interrupted {
+                let by = Interrupt.signal.map { " by \(Interrupt.name(of: $0))" } ?? ""
+                Terminal.err("interrupted\(by): wrote the \(set.results.count) benchmark(s) measured so far")
                 throw ExitCode(130)
+            }
+            if set.results.isEmpty {
+                Terminal.err("nothing was measured: every case was skipped or failed (see the skipped lines of the summary); exit status 3")
+                throw ExitCode(3)
             }
         }
 
@@ -257,7 +286,7 @@ extension OverheadBench {
             // The handlers stay installed through the write, so a signal now is recorded, not fatal
             // mid-write. If the run that wanted this replicate is gone (killed), leave nothing behind
             // in its scratch directory.
-            if getppid() == parent { try AtomicFile.write(try set.encoded(), to: output, overwrite: true) }
+            if getppid() == parent { try AtomicFile.write(try set.withUsableValues().encoded(), to: output, overwrite: true) }
             if getppid() != parent {
                 try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: output).deletingLastPathComponent().path)
                 throw ExitCode(130)
@@ -311,10 +340,16 @@ extension OverheadBench {
                     throw CLIError("cannot start a worker process (\(executable.path)): \(error.localizedDescription); pass --replicate-isolation in-process")
                 }
                 var forwarded = false
+                // Ctrl-C at a terminal reaches the whole foreground process group, the worker included:
+                // forwarding it again would be the worker's second signal, which kills it at once.
+                let terminalDelivers = isatty(STDERR_FILENO) != 0 && tcgetpgrp(STDERR_FILENO) == getpgrp()
                 while process.isRunning {
                     if let signal = Interrupt.signal, !forwarded {
-                        kill(process.processIdentifier, signal == SIGINT ? SIGINT : SIGTERM)
                         forwarded = true
+                        if signal == SIGINT && terminalDelivers { continue }
+                        // SIGHUP as SIGHUP: the worker may have had it from the terminal already, and a
+                        // repeated SIGHUP (unlike SIGINT/SIGTERM) never escalates to killing it.
+                        kill(process.processIdentifier, signal == SIGINT || signal == SIGHUP ? signal : SIGTERM)
                     }
                     usleep(20_000)
                 }
@@ -368,13 +403,32 @@ extension OverheadBench {
                 }
                 path = "Results/\(safeHost)-\(label)-\(formatter.string(from: date)).json"
             }
-            if !force && FileManager.default.fileExists(atPath: path) {
-                throw CLIError("\(path) already exists; pass --force to overwrite it, or choose another --output")
-            }
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
                 throw CLIError("cannot write \(path): directory \(directory) does not exist")
+            }
+            if output == nil {
+                // The label is part of the default file name, whose length the file system bounds,
+                // with room for the checkpoint's ".partial".
+                let name = URL(fileURLWithPath: path).lastPathComponent.utf8.count
+                let limit = AtomicFile.maximumNameBytes(inDirectory: directory) - ".partial".utf8.count
+                if name > limit {
+                    let room = label.utf8.count - (name - limit)
+                    guard room > 0 else {
+                        throw CLIError("the result file name \(path) would be \(name) bytes, more than the \(limit) this file system allows (\(limit + 8), less 8 for the \".partial\" checkpoint), whatever the label; pass --output PATH")
+                    }
+                    throw CLIError(
+                        "--label is \(label.utf8.count) bytes long: the result file name \(path) would be \(name) bytes, more than the \(limit) this file system allows (\(limit + 8), less 8 for the \".partial\" checkpoint); use a label of at most \(room) bytes, or pass --output PATH")
+                }
+            }
+            do {
+                try AtomicFile.checkDestination(path, overwrite: force)
+                // The checkpoint beside it is replaced during the run and removed at its end: a file
+                // there (the checkpoint of an earlier, killed run) is kept unless --force says otherwise.
+                try AtomicFile.checkDestination(path + ".partial", overwrite: force)
+            } catch {
+                throw CLIError("\(error)")
             }
             guard access(directory, W_OK) == 0 else {
                 throw CLIError("cannot write \(path): directory \(directory) is not writable")
@@ -387,14 +441,39 @@ extension OverheadBench {
             do {
                 try AtomicFile.write(data, to: path, overwrite: force)
             } catch {
-                let rescue = NSTemporaryDirectory() + "overhead-bench-\(id).json"
-                if (try? AtomicFile.write(data, to: rescue, overwrite: false)) != nil {
+                if let rescue = Self.rescue(data, id: id) {
                     throw CLIError("\(error); the result set was saved to \(rescue) instead")
                 }
-                throw CLIError("\(error)")
+                throw CLIError("\(error); saving it in \(Self.rescueDirectories.joined(separator: ", ")) failed too, so it is lost")
             }
         }
+
+        /// Where a result set goes when its destination fails: the temporary directory ($TMPDIR or
+        /// /tmp), else the current directory, else $HOME.
+        static var rescueDirectories: [String] {
+            var directories = [NSTemporaryDirectory(), FileManager.default.currentDirectoryPath]
+            if let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty { directories.append(home) }
+            return directories
+        }
+
+        /// Saves `data` as overhead-bench-<id>.json in the first rescue directory that takes it; its path.
+        static func rescue(_ data: Data, id: String) -> String? {
+            for directory in rescueDirectories {
+                let path = URL(fileURLWithPath: directory).appendingPathComponent("overhead-bench-\(id).json").path
+                if (try? AtomicFile.write(data, to: path, overwrite: false)) != nil { return path }
+            }
+            return nil
+        }
     }
+}
+
+/// A seed as `--seed` takes it. The option parses with `.unconditional`, so "-1" arrives here
+/// (instead of being taken for an option and reported as a missing value) and is refused by name.
+func parseSeed(_ text: String) throws -> UInt64 {
+    guard let seed = UInt64(text) else {
+        throw ValidationError("a seed is a whole number from 0 to \(UInt64.max), e.g. --seed 42")
+    }
+    return seed
 }
 
 /// Removes worker scratch directories (`overhead-bench-<pid>-<8 hex>` in the temporary directory)
@@ -414,13 +493,15 @@ func removeStaleScratchDirectories() {
     }
 }
 
-/// The executable a worker process runs: this one (`/proc/self/exe`), or, when this process is not
-/// overhead-bench itself (the test runner, a program embedding the CLI), an `overhead-bench` beside it.
+/// The executable a worker process runs: this one (`/proc/self/exe`), or, when this process is a
+/// test bundle running the commands in-process, the `overhead-bench` built beside it.
 func workerExecutable() throws -> URL {
     let fm = FileManager.default
     let me = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     let url = URL(fileURLWithPath: me)
-    if url.lastPathComponent == "overhead-bench" { return url }
+    // Whatever the binary is called (renamed, versioned, copied to a node), it is the CLI itself —
+    // unless it is a test bundle running the commands in-process.
+    if !me.contains(".xctest") { return url }
     var directory = url.deletingLastPathComponent()
     // A test bundle sits in the build directory (or inside a .xctest directory there).
     for _ in 0..<3 {
@@ -484,13 +565,13 @@ final class ProgressPrinter: Sendable {
         guard enabled else { return }
         let text = "replicate \(event.replicate)/\(event.replicates) [\(event.done + 1)/\(event.total)] \(event.caseName)"
         if terminal {
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+            StandardStream.error.write("\r\u{1B}[K\(text)")
         } else {
             Terminal.err(text)
         }
     }
 
     func finish() {
-        if enabled && terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if enabled && terminal { StandardStream.error.write("\r\u{1B}[K") }
     }
 }

@@ -1,14 +1,24 @@
 import Foundation
 import Glibc
+import OverheadSystem
 
-/// Where the CLI writes: stdout for results, stderr for progress and diagnostics.
+/// Where the CLI writes: stdout for results, stderr for progress and diagnostics, both through
+/// `StandardStream` so a closed pipe or a full disk stops the output, never the process.
 enum Terminal {
     static func out(_ text: String, terminator: String = "\n") {
-        FileHandle.standardOutput.write(Data((text + terminator).utf8))
+        StandardStream.output.write(text + terminator)
     }
 
     static func err(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        StandardStream.error.write(text + "\n")
+    }
+
+    /// Called once a command has written its output to stdout. A reader that went away (EPIPE:
+    /// `| head`) is not an error — the command exits with its usual status; any other failure
+    /// (ENOSPC, EIO) means the output is incomplete, which the user must learn: exit status 1.
+    static func checkOutput() throws {
+        guard let failure = StandardStream.output.failure, !failure.readerGone else { return }
+        throw CLIError("cannot write the output to stdout: \(failure); it is incomplete")
     }
 
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) != 0 }

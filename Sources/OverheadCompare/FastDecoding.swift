@@ -11,7 +11,43 @@ import OverheadModel
 
 /// Decodes a result set by the fast path; nil when the caller must use `ResultSet.decode`.
 func decodeLiftingSamples(_ data: Data) -> ResultSet? {
-    guard let (reduced, arrays) = liftSamples(data) else { return nil }
+    guard let lifted = liftSamples(data) else { return nil }
+    return decodeLifted(lifted)
+}
+
+/// Decodes a result set file by the fast path, reading it through a private read-only mapping whose
+/// pages are given back (MADV_DONTNEED) as the scanner passes them: a 300 MB set then costs its
+/// decoded samples and a window of the file, not the whole file on top. nil when the caller must
+/// read the file and use `decodeQuickly(_:source:)` (not a plain file, empty, too large, unusual).
+func decodeLiftingSamples(mappingFile path: String) -> ResultSet? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0,
+        UInt64(info.st_size) <= ResultSet.maximumFileBytes
+    else { return nil }
+    let size = Int(info.st_size)
+    guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else { return nil }
+    defer { munmap(base, size) }
+    _ = madvise(base, size, MADV_SEQUENTIAL)
+    let page = max(4096, sysconf(Int32(_SC_PAGESIZE)))
+    var released = 0
+    let bytes = UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: size)
+    let lifted = liftSamples(bytes) { done in
+        // Every byte before `done` has been scanned and copied; drop those pages in 8 MiB steps.
+        let upTo = done / page * page
+        guard upTo - released >= 8 << 20 else { return }
+        _ = madvise(base + released, upTo - released, MADV_DONTNEED)
+        released = upTo
+    }
+    guard let lifted else { return nil }
+    return decodeLifted(lifted)
+}
+
+/// The set decoded from the text with placeholders, the arrays put back; nil when they do not fit.
+private func decodeLifted(_ lifted: (Data, [[Double]])) -> ResultSet? {
+    let (reduced, arrays) = lifted
     guard var set = try? JSONDecoder().decode(ResultSet.self, from: reduced) else { return nil }
     for i in set.results.indices {
         let placeholder = set.results[i].samples
@@ -24,77 +60,85 @@ func decodeLiftingSamples(_ data: Data) -> ResultSet? {
 /// The text with each `"samples"` array replaced by `[k]`, and the arrays; nil on anything unexpected.
 func liftSamples(_ data: Data) -> (Data, [[Double]])? {
     data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> (Data, [[Double]])? in
-        let bytes = raw.bindMemory(to: UInt8.self)
-        let n = bytes.count
-        var out = Data()
-        out.reserveCapacity(n / 2)
-        var arrays: [[Double]] = []
-        var copiedUpTo = 0
-        var i = 0
-        var nonASCII = false
-        let key = Array("samples".utf8)
-        while i < n {
-            let c = bytes[i]
-            guard c == UInt8(ascii: "\"") else { i += 1; continue }
-            // A string: find its end, honouring escapes.
-            let start = i + 1
-            var j = start
-            var escaped = false
-            while j < n && bytes[j] != UInt8(ascii: "\"") {
-                // JSONDecoder does not check strings it skips (values of unknown keys), which
-                // ResultSet.decode rejects (found by Fuzz/ResultSetFuzz): a raw control character,
-                // a bad escape, a lone surrogate, invalid UTF-8. The scanner checks them instead.
-                if bytes[j] < 0x20 { return nil }
-                if bytes[j] >= 0x80 { nonASCII = true }
-                if bytes[j] == UInt8(ascii: "\\") {
-                    escaped = true
-                    guard j + 1 < n, validEscape(bytes, at: j + 1) else { return nil }
-                }
-                j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1
-            }
-            guard j < n else { return nil }
-            let isSamplesKey = j - start == key.count && (0..<key.count).allSatisfy { bytes[start + $0] == key[$0] }
-            i = j + 1
-            // `"samples"` followed by `:` is a key; anything else is a value that happens to say samples.
-            var k = i
-            while k < n && isSpace(bytes[k]) { k += 1 }
-            let isKey = k < n && bytes[k] == UInt8(ascii: ":")
-            // A key with escapes may decode to "samples" (`"sampl\u0065s"`) where the scanner cannot
-            // see it; its array would then be taken for a placeholder. Such files take the full decoder.
-            if isKey && escaped { return nil }
-            guard isSamplesKey, isKey else { continue }
-            k += 1
-            while k < n && isSpace(bytes[k]) { k += 1 }
-            guard k < n, bytes[k] == UInt8(ascii: "[") else { return nil }
-            let open = k
-            k += 1
-            var values: [Double] = []
-            values.reserveCapacity(64)
-            while true {
-                while k < n && isSpace(bytes[k]) { k += 1 }
-                guard k < n else { return nil }
-                if bytes[k] == UInt8(ascii: "]") && values.isEmpty { break }
-                guard let (value, end) = number(bytes, at: k) else { return nil }
-                values.append(value)
-                k = end
-                while k < n && isSpace(bytes[k]) { k += 1 }
-                guard k < n else { return nil }
-                if bytes[k] == UInt8(ascii: ",") { k += 1; continue }
-                guard bytes[k] == UInt8(ascii: "]") else { return nil }
-                break
-            }
-            // Copy everything up to and including `[`, then the index, and continue at `]`.
-            out.append(UnsafeBufferPointer(rebasing: bytes[copiedUpTo...open]))
-            out.append(contentsOf: Array(String(arrays.count).utf8))
-            copiedUpTo = k
-            arrays.append(values)
-            i = k
-        }
-        out.append(UnsafeBufferPointer(rebasing: bytes[copiedUpTo..<n]))
-        // The UTF-8 of strings, checked only when there is non-ASCII text (see the string loop).
-        if nonASCII && String(bytes: bytes, encoding: .utf8) == nil { return nil }
-        return (out, arrays)
+        liftSamples(raw.bindMemory(to: UInt8.self), scanned: nil)
     }
+}
+
+/// `liftSamples` over bytes; `scanned(i)` is told, after each samples array, that the bytes before
+/// `i` will not be read again.
+func liftSamples(_ bytes: UnsafeBufferPointer<UInt8>, scanned: ((Int) -> Void)?) -> (Data, [[Double]])? {
+    let n = bytes.count
+    var out = Data()
+    out.reserveCapacity(n / 2)
+    var arrays: [[Double]] = []
+    var copiedUpTo = 0
+    var i = 0
+    var nonASCII = false
+    let key = Array("samples".utf8)
+    while i < n {
+        let c = bytes[i]
+        guard c == UInt8(ascii: "\"") else { i += 1; continue }
+        // A string: find its end, honouring escapes.
+        let start = i + 1
+        var j = start
+        var escaped = false
+        while j < n && bytes[j] != UInt8(ascii: "\"") {
+            // JSONDecoder does not check strings it skips (values of unknown keys), which
+            // ResultSet.decode rejects (found by Fuzz/ResultSetFuzz): a raw control character,
+            // a bad escape, a lone surrogate, invalid UTF-8. The scanner checks them instead.
+            if bytes[j] < 0x20 { return nil }
+            if bytes[j] >= 0x80 { nonASCII = true }
+            if bytes[j] == UInt8(ascii: "\\") {
+                escaped = true
+                guard j + 1 < n, validEscape(bytes, at: j + 1) else { return nil }
+            }
+            j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        guard j < n else { return nil }
+        let isSamplesKey = j - start == key.count && (0..<key.count).allSatisfy { bytes[start + $0] == key[$0] }
+        i = j + 1
+        // `"samples"` followed by `:` is a key; anything else is a value that happens to say samples.
+        var k = i
+        while k < n && isSpace(bytes[k]) { k += 1 }
+        let isKey = k < n && bytes[k] == UInt8(ascii: ":")
+        // A key with escapes may decode to "samples" (`"sampl\u0065s"`) where the scanner cannot
+        // see it; its array would then be taken for a placeholder. Such files take the full decoder.
+        if isKey && escaped { return nil }
+        guard isSamplesKey, isKey else { continue }
+        k += 1
+        while k < n && isSpace(bytes[k]) { k += 1 }
+        guard k < n, bytes[k] == UInt8(ascii: "[") else { return nil }
+        let open = k
+        k += 1
+        var values: [Double] = []
+        values.reserveCapacity(64)
+        while true {
+            while k < n && isSpace(bytes[k]) { k += 1 }
+            guard k < n else { return nil }
+            if bytes[k] == UInt8(ascii: "]") && values.isEmpty { break }
+            guard let (value, end) = number(bytes, at: k) else { return nil }
+            values.append(value)
+            k = end
+            while k < n && isSpace(bytes[k]) { k += 1 }
+            guard k < n else { return nil }
+            if bytes[k] == UInt8(ascii: ",") { k += 1; continue }
+            guard bytes[k] == UInt8(ascii: "]") else { return nil }
+            break
+        }
+        // Copy everything up to and including `[`, then the index, and continue at `]`.
+        out.append(UnsafeBufferPointer(rebasing: bytes[copiedUpTo...open]))
+        out.append(contentsOf: Array(String(arrays.count).utf8))
+        copiedUpTo = k
+        arrays.append(values)
+        i = k
+        scanned?(k)
+    }
+    out.append(UnsafeBufferPointer(rebasing: bytes[copiedUpTo..<n]))
+    // The UTF-8 of strings, checked only when there is non-ASCII text (see the string loop). Every
+    // string is in `out` (the lifted arrays hold ASCII digits only, and are cut at ASCII `[` and
+    // `]`), so checking `out` checks the file without reading it again.
+    if nonASCII && String(data: out, encoding: .utf8) == nil { return nil }
+    return (out, arrays)
 }
 
 /// Whether the escape whose letter is at `i` (after a backslash) is one JSON allows. `\u` escapes

@@ -75,8 +75,10 @@ public struct LoadedInput: Sendable {
 }
 
 /// Reads result sets from files and directories (searched recursively for `*.json`), decoding in
-/// parallel. Every unusable file is reported, each error naming its file; a set given twice (same id)
-/// counts once, so pooled samples are never duplicated.
+/// parallel. Every unusable file is reported, each error naming its file; a set given twice (same id,
+/// same content) counts once, so pooled samples are never duplicated, while two files with one id
+/// and different content are an error naming both (which one is right cannot be told). The notes
+/// name every interrupted set and every set without results.
 public func loadResultSets(paths: [String]) throws(CompareError) -> LoadedInput {
     guard !paths.isEmpty else { throw .noInput }
     var files: [String] = []
@@ -104,15 +106,20 @@ public func loadResultSets(paths: [String]) throws(CompareError) -> LoadedInput 
     var sets: [LoadedSet] = []
     var errors: [ResultSetError] = []
     var notes: [String] = []
-    var firstPathForID: [String: String] = [:]
+    var firstForID: [String: LoadedSet] = [:]
     for (index, outcome) in slots.take().enumerated() {
         switch outcome {
         case .success(let set):
-            if let earlier = firstPathForID[set.id] {
-                notes.append("\(files[index]) is the same result set as \(earlier) (id \(set.id)); counted once")
+            if let earlier = firstForID[set.id] {
+                if earlier.set == set {
+                    notes.append("\(files[index]) is the same result set as \(earlier.path) (id \(set.id)); counted once")
+                } else {
+                    errors.append(sameIDError(files[index], earlier: earlier.path, id: set.id))
+                }
             } else {
-                firstPathForID[set.id] = files[index]
+                firstForID[set.id] = LoadedSet(path: files[index], set: set)
                 sets.append(LoadedSet(path: files[index], set: set))
+                notes.append(contentsOf: completenessNotes(set, path: files[index]))
             }
         case .failure(let error):
             errors.append(error)
@@ -122,6 +129,40 @@ public func loadResultSets(paths: [String]) throws(CompareError) -> LoadedInput 
     }
     guard errors.isEmpty else { throw .badInput(errors) }
     return LoadedInput(sets: sets, notes: notes)
+}
+
+/// Two separately loaded groups of sets (the sides of `diff`) must not hold two different sets
+/// under one id: that is the same error `loadResultSets` reports within one call, naming both files.
+/// The very same set on both sides is allowed (a diff of a file with itself).
+public func checkDistinctIDs(_ first: [LoadedSet], _ second: [LoadedSet]) throws(CompareError) {
+    let byID = Dictionary(first.map { ($0.set.id, $0) }, uniquingKeysWith: { a, _ in a })
+    var errors: [ResultSetError] = []
+    for loaded in second {
+        if let earlier = byID[loaded.set.id], earlier.set != loaded.set {
+            errors.append(sameIDError(loaded.path, earlier: earlier.path, id: loaded.set.id))
+        }
+    }
+    guard errors.isEmpty else { throw .badInput(errors) }
+}
+
+/// The error for a file whose id another, different set already has.
+private func sameIDError(_ path: String, earlier: String, id: String) -> ResultSetError {
+    .invalid(
+        path: path,
+        reason: "has the id \(id) of \(earlier) but different content; one of them was edited or copied over the other, so neither can be trusted; remove the wrong one (or give it a new id)")
+}
+
+/// What a reader must know before trusting a comparison with this set: it was interrupted, or it
+/// holds no results at all.
+public func completenessNotes(_ set: ResultSet, path: String) -> [String] {
+    let skipped = set.skipped.isEmpty ? "" : "; \(set.skipped.count) case\(set.skipped.count == 1 ? " was" : "s were") skipped"
+    if set.interrupted {
+        return ["\(path) (label \(set.label)) was interrupted: it holds only the \(set.results.count) result\(set.results.count == 1 ? "" : "s") finished before the stop\(skipped)"]
+    }
+    if set.results.isEmpty {
+        return ["\(path) (label \(set.label)) holds no results: nothing was measured\(skipped)"]
+    }
+    return []
 }
 
 /// `*.json` files under a directory, recursively, sorted so that output is reproducible.
@@ -143,7 +184,13 @@ private func jsonFiles(under directory: String) -> [String] {
 /// when that fails does it go through `ResultSet.decode`, whose first pass gives the precise error.
 /// Valid files, the common case, are parsed once instead of twice, and their samples without JSONDecoder.
 private func decodeQuickly(path: String) throws(ResultSetError) -> ResultSet {
-    try decodeQuickly(try ResultSet.readFile(path: path), source: path)
+    if let set = decodeLiftingSamples(mappingFile: path),
+        set.schema == ResultSet.schemaName, ResultSet.readableSchemaVersions.contains(set.schemaVersion)
+    {
+        try set.validate(source: path)
+        return set
+    }
+    return try decodeQuickly(try ResultSet.readFile(path: path), source: path)
 }
 
 /// The bytes of `decodeQuickly(path:)`: same outcome as `ResultSet.decode` for any bytes (fuzzed in

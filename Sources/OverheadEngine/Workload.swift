@@ -84,16 +84,34 @@ public struct Workload: Sendable, Equatable {
         }
         let candidates = dirs.map { "\($0)/\(nameOrPath).yaml" }
         if let found = candidates.first(where: { fm.fileExists(atPath: $0) }) { return found }
+        // Not a workload name, but a directory here: say so rather than "not found".
+        var isDirectory: ObjCBool = false
+        if fm.fileExists(atPath: nameOrPath, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw .unreadable(path: nameOrPath, reason: "is a directory; give a workload file (e.g. Workloads/quick.yaml) or a name from Workloads/ (e.g. --workload quick)")
+        }
         throw .notFound(name: nameOrPath, searched: unique(candidates))
     }
 
     /// Reads and parses a workload file (syntax and shape only; ids and params are checked by `resolve`).
     public static func load(path: String) throws(WorkloadError) -> Workload {
-        let text: String
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw .unreadable(path: path, reason: "no such file")
+        }
+        if isDirectory.boolValue {
+            throw .unreadable(path: path, reason: "is a directory; give a workload file (e.g. Workloads/quick.yaml) or a name from Workloads/ (e.g. --workload quick)")
+        }
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+            // Foundation's own words ("NSCocoaErrorDomain error 256") help nobody: say what failed.
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+            let reason = underlying.map { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : $0.localizedDescription }
+            throw .unreadable(path: path, reason: reason ?? (error as NSError).localizedDescription)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .unreadable(path: path, reason: "not UTF-8 text; a workload is a YAML file")
         }
         return try parse(text, path: path)
     }

@@ -126,7 +126,12 @@ public struct WorkloadInfo: Codable, Sendable, Equatable {
             // Version 1: rounds × samples in one process, one calibration: one replicate.
             let rounds = try c.decode(Int.self, forKey: .rounds)
             replicates = 1
-            samplesPerReplicate = rounds * (try c.decode(Int.self, forKey: .samplesPerRound))
+            // Multiplied with overflow reported: hostile input must be an error, not a trap (issue 19).
+            let product = rounds.multipliedReportingOverflow(by: try c.decode(Int.self, forKey: .samplesPerRound))
+            guard !product.overflow else {
+                throw DecodingError.dataCorruptedError(forKey: .samplesPerRound, in: c, debugDescription: "rounds × samplesPerRound is too large")
+            }
+            samplesPerReplicate = product.partialValue
             replicateIsolation = "none"
         }
     }

@@ -117,7 +117,8 @@ extension ResultSet {
                 guard !replicates.isEmpty, replicates.allSatisfy({ $0.sampleCount >= 1 }) else {
                     throw .invalid(path: source, reason: "\(name) has an empty replicate; every replicate holds at least one sample")
                 }
-                let total = replicates.reduce(0) { $0 + $1.sampleCount }
+                // Hostile counts (Int.max twice) must be an error, not an overflow trap (issue 19).
+                let total = replicates.reduce(0) { $0.addingReportingOverflow($1.sampleCount).overflow ? Int.max : $0 + $1.sampleCount }
                 guard total == r.samples.count else {
                     throw .invalid(path: source, reason: "\(name) replicates hold \(total) samples in all but there are \(r.samples.count)")
                 }
@@ -131,6 +132,7 @@ extension ResultSet {
                 throw .invalid(path: source, reason: "\(name) has no replicates (schemaVersion 2 records them)")
             }
         }
+        try validateValues(source: source)
     }
 
     private static func describe(_ error: Error) -> String {

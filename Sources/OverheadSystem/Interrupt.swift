@@ -1,8 +1,9 @@
 import COverhead
 import Glibc
 
-/// Ctrl-C / SIGTERM handling for long runs: the handler only records the signal; the engine polls
-/// between batches, stops, and the CLI still writes what was measured.
+/// Ctrl-C / SIGTERM / SIGHUP handling for long runs: the handler only records the signal; the engine
+/// polls between batches, stops, and the CLI still writes what was measured. SIGHUP is left ignored
+/// when it already is (`nohup`).
 public enum Interrupt {
     /// Installs the recording handlers (`cob_install_interrupt_handlers`) and ignores SIGPIPE.
     public static func install() {
@@ -16,7 +17,8 @@ public enum Interrupt {
         cob_ignore_sigpipe()
     }
 
-    /// Restores the default handlers, so a second Ctrl-C during the final write still kills.
+    /// Restores the default handlers, so a second Ctrl-C during the final write still kills; a
+    /// SIGHUP that was handled is ignored from now on, so a late hangup cannot lose the write.
     public static func uninstall() {
         cob_restore_interrupt_handlers()
     }
@@ -25,6 +27,16 @@ public enum Interrupt {
     public static var signal: Int32? {
         let s = cob_interrupt_signal()
         return s == 0 ? nil : s
+    }
+
+    /// The name of a signal this handles ("SIGINT", "SIGTERM", "SIGHUP"), else "signal N".
+    public static func name(of signal: Int32) -> String {
+        switch signal {
+        case SIGINT: return "SIGINT"
+        case SIGTERM: return "SIGTERM"
+        case SIGHUP: return "SIGHUP"
+        default: return "signal \(signal)"
+        }
     }
 
     /// Asks the kernel to send SIGTERM to this process when its parent exits (`cob_die_with_parent`,

@@ -18,7 +18,7 @@ public func fuzzWorkload(_ start: UnsafeRawPointer?, _ count: Int) -> CInt {
     do {
         let w = try Workload.parse(text, path: path)
         for s in [w.settings, w.quickSettings] {
-            guard (1...10_000).contains(s.rounds), (1...10_000).contains(s.samplesPerRound), (0...10_000).contains(s.warmupBatches),
+            guard (1...10_000).contains(s.replicates), (1...10_000).contains(s.samplesPerReplicate), (0...10_000).contains(s.warmupBatches),
                   s.minSampleMs.isFinite, s.minSampleMs > 0, s.minSampleMs <= 60_000
             else { fail("settings out of range accepted: \(s)") }
         }

@@ -80,8 +80,10 @@ int cob_get_affinity(int *cpus, int cap);
 /// sched_getcpu(): the CPU this thread runs on now, or -1.
 int cob_current_cpu(void);
 
-/// Installs SIGINT/SIGTERM handlers that record the first signal (SA_RESTART off so blocking
-/// calls return) and let a second one take its default action. Returns 0 or -errno.
+/// Installs SIGINT/SIGTERM/SIGHUP handlers that record the first signal (SA_RESTART off so blocking
+/// calls return) and let a second SIGINT/SIGTERM take its default action. SIGHUP never escalates
+/// (a hangup comes twice: from the terminal and from the shell), and an ignored SIGHUP (`nohup`)
+/// stays ignored. Returns 0 or -errno.
 int cob_install_interrupt_handlers(void);
 
 /// Ignores SIGPIPE for the process: a benchmark peer that died must turn a pipe or socket write
@@ -98,7 +100,8 @@ int cob_interrupt_signal(void);
 /// Clears the recorded signal (tests, and after a run).
 void cob_reset_interrupt(void);
 
-/// Restores the default disposition of SIGINT/SIGTERM.
+/// Restores the default disposition of SIGINT/SIGTERM; SIGHUP, when it was handled, becomes ignored
+/// so that a late hangup cannot kill the process while it writes what it measured.
 void cob_restore_interrupt_handlers(void);
 
 /// Event kinds for cob_perf_probe (kept here so Swift never sees <linux/perf_event.h>).
