@@ -75,8 +75,9 @@ func throttlingNotes(_ groups: [SetGroup]) -> [String] {
         let quota = group.sets.compactMap { $0.set.environment.process?.cgroup?.cpuLimit }.min()
         let quotaText = quota.map { String(format: " (CPU quota %.2f CPUs)", $0) } ?? ""
         notes.append(String(
-            format: "%@: %d of %d results were measured while the cgroup's CPU quota throttled the run%@; worst %@ throttled in %.0f%% of its periods. Their differences measure the quota, not the machine (explain: CPU quota throttling)",
-            group.name, affected.count, total, quotaText, worst.0, worst.1))
+            format: "%@: %d of %d results were measured while the cgroup's CPU quota throttled the run%@; worst %@ throttled in %d%% of its periods. Their differences measure the quota, not the machine (explain: CPU quota throttling)",
+            // Rounded half up, as explain rounds it, so both say the same figure.
+            group.name, affected.count, total, quotaText, worst.0, Int(worst.1.rounded())))
     }
     return notes
 }
