@@ -40,7 +40,7 @@ struct ComparisonFlags: ParsableArguments {
     @Option(name: .customLong("noise-cv"), parsing: .unconditional, help: "Flag a row noisy when either side's robust spread (1.4826·MAD/median of the replicate medians) is above this, in percent.")
     var noiseCV: Double = 5
 
-    @Flag(help: "Refuse (exit 1) when the sets differ in more than the configuration under test (CPU model, microcode, kernel, tool version, workload, THP, clocksource).")
+    @Flag(help: "Refuse (exit 1) when the sets differ in more than the configuration under test (CPU model, microcode, kernel, tool version, workload, THP, clocksource, CPUs, cgroup limits, container layer, seccomp).")
     var strict = false
 
     var options: CompareOptions {

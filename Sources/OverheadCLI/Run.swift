@@ -128,7 +128,7 @@ extension OverheadBench {
         func run() throws {
             let workloadPath = try Workload.locate(workload ?? (quick ? "quick" : "default"))
             let spec = try Workload.load(path: workloadPath)
-            let cases = try spec.resolve(registry: Catalog.registry, only: patterns, cpus: max(1, Affinity.allowedCPUs().count))
+            let cases = try spec.resolve(registry: Catalog.registry, only: patterns, cpus: max(1, Affinity.allowedCPUs().count), allowedCPUs: Affinity.allowedCPUs())
             var settings = quick ? spec.quickSettings : spec.settings
             if let replicates { settings.replicates = replicates }
             let runSeed = seed ?? UInt64.random(in: 1...UInt64.max)
@@ -137,7 +137,7 @@ extension OverheadBench {
             }
 
             let environment = collectEnvironment(.live)
-            let runLabel = label ?? environment.configuration.detected
+            let runLabel = label ?? environment.configuration.defaultLabel
             let startedAt = Date()
             let destination = try prepareDestination(label: runLabel, host: environment.hostname, at: startedAt)
             let resolution = measuredResolutionNs(of: MonotonicRawClock())
