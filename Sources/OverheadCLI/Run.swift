@@ -80,6 +80,11 @@ extension OverheadBench {
         @Option(help: .hidden)
         var replicateWorker: Int?
 
+        /// Set only by the parent run: a JSON file of cases an earlier replicate skipped (a dead peer,
+        /// a missing feature), which later replicates skip too, as an in-process run does.
+        @Option(help: .hidden)
+        var skipCases: String?
+
         @Option(name: .customLong("io-dir"), help: "Directory for io.* scratch files (default: the result set's directory; files are unlinked at creation and gone after the run).")
         var ioDir: String?
 
@@ -270,8 +275,14 @@ extension OverheadBench {
             if getppid() != parent { throw ExitCode(130) }
             let environment = collectEnvironment(.live)
             let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal)
+            var toRun = cases
+            if let skipCases, let data = FileManager.default.contents(atPath: skipCases),
+                let skipped = try? JSONDecoder().decode([SkippedBenchmark].self, from: data)
+            {
+                toRun.removeAll { c in skipped.contains { $0.benchmark == c.benchmark.info.id && $0.params == c.params } }
+            }
             let outcome = measure(
-                cases: cases, settings: settings, seed: seed, range: replicate..<(replicate + 1), environment: environment,
+                cases: toRun, settings: settings, seed: seed, range: replicate..<(replicate + 1), environment: environment,
                 ioDirectory: ioDir, progress: progress)
             progress.finish()
             let set = ResultSet(
@@ -316,11 +327,18 @@ extension OverheadBench {
             // Scratch files on the results' disk unless --io-dir says otherwise, decided here once.
             let ioDirectory = ioDir ?? destination.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
             var parts: [ResultSet] = []
+            // A case one replicate had to skip is skipped by the later ones (a peer that does not
+            // answer would otherwise cost its timeout once per replicate).
+            var skippedSoFar: [SkippedBenchmark] = []
+            let skipPath = scratch.appendingPathComponent("skip.json")
             var interrupted = false
             var failures: [String] = []
             for replicate in 0..<settings.replicates {
                 if Interrupt.signal != nil { interrupted = true; break }
                 let partPath = scratch.appendingPathComponent("replicate-\(replicate).json").path
+                if !skippedSoFar.isEmpty, let data = try? JSONEncoder().encode(skippedSoFar) {
+                    try? data.write(to: skipPath)
+                }
                 var arguments = [
                     "run", "--replicate-worker", String(replicate), "--seed", String(seed), "--replicates", String(settings.replicates),
                     "--output", partPath, "--io-dir", ioDirectory, "--memory-limit", String(memoryLimit), "--disk-limit", String(diskLimit),
@@ -328,6 +346,7 @@ extension OverheadBench {
                     "--time-limit", String(timeLimit / Double(settings.replicates)),
                 ]
                 arguments += ["--workload", workload ?? (quick ? "quick" : "default")]
+                if !skippedSoFar.isEmpty { arguments += ["--skip-cases", skipPath.path] }
                 for p in only { arguments += ["--only", p] }
                 if quick { arguments.append("--quick") }
                 if quiet { arguments.append("--quiet") }
@@ -366,6 +385,7 @@ extension OverheadBench {
                     do {
                         let part = try ResultSet.load(path: partPath)
                         parts.append(part)
+                        for skip in part.skipped where !skippedSoFar.contains(skip) { skippedSoFar.append(skip) }
                         if part.interrupted { interrupted = true }
                     } catch {
                         failures.append("replicate \(replicate + 1): \(error)")
