@@ -354,32 +354,36 @@ extension OverheadBench {
                 if let events { arguments += ["--events", events] }
                 if noCounters { arguments.append("--no-counters") }
                 if let peer { arguments += ["--peer", peer] }
-                let process = Process()
-                process.executableURL = executable
-                process.arguments = arguments
-                process.standardInput = FileHandle.nullDevice
-                process.standardOutput = FileHandle.nullDevice
+                let process: ChildProcess
                 do {
-                    try process.run()
+                    process = try ChildProcess(path: executable.path, arguments: arguments)
                 } catch {
-                    throw CLIError("cannot start a worker process (\(executable.path)): \(error.localizedDescription); pass --replicate-isolation in-process")
+                    throw CLIError("cannot start a worker process (\(executable.path)): \(error); pass --replicate-isolation in-process")
                 }
                 var forwarded = false
                 // Ctrl-C at a terminal reaches the whole foreground process group, the worker included:
                 // forwarding it again would be the worker's second signal, which kills it at once.
                 let terminalDelivers = isatty(STDERR_FILENO) != 0 && tcgetpgrp(STDERR_FILENO) == getpgrp()
-                while process.isRunning {
+                var termination = process.poll()
+                while termination == nil {
                     if let signal = Interrupt.signal, !forwarded {
                         forwarded = true
-                        if signal == SIGINT && terminalDelivers { continue }
                         // SIGHUP as SIGHUP: the worker may have had it from the terminal already, and a
                         // repeated SIGHUP (unlike SIGINT/SIGTERM) never escalates to killing it.
-                        kill(process.processIdentifier, signal == SIGINT || signal == SIGHUP ? signal : SIGTERM)
+                        if !(signal == SIGINT && terminalDelivers) { process.send(signal == SIGINT || signal == SIGHUP ? signal : SIGTERM) }
                     }
                     usleep(20_000)
+                    termination = process.poll()
                 }
-                if process.terminationReason == .uncaughtSignal {
-                    failures.append("replicate \(replicate + 1): the worker was killed by signal \(process.terminationStatus)")
+                var exitStatus: Int32 = 0
+                switch termination {
+                case .signalled(let signal):
+                    failures.append("replicate \(replicate + 1): the worker was killed by signal \(signal)")
+                    exitStatus = 128 + signal
+                case .exited(let status):
+                    exitStatus = status
+                case nil:
+                    break
                 }
                 if FileManager.default.fileExists(atPath: partPath) {
                     do {
@@ -390,10 +394,10 @@ extension OverheadBench {
                     } catch {
                         failures.append("replicate \(replicate + 1): \(error)")
                     }
-                } else if process.terminationReason == .exit {
-                    failures.append("replicate \(replicate + 1): the worker exited with status \(process.terminationStatus) and wrote nothing")
+                } else if case .exited = termination {
+                    failures.append("replicate \(replicate + 1): the worker exited with status \(exitStatus) and wrote nothing")
                 }
-                if Interrupt.signal != nil || process.terminationStatus == 130 { interrupted = true; break }
+                if Interrupt.signal != nil || exitStatus == 130 { interrupted = true; break }
                 if replicate + 1 < settings.replicates, !parts.isEmpty {
                     let merged = mergeReplicateParts(parts, userHz: StealSnapshot.userHz)
                     checkpoint(EngineOutcome(results: merged.results, skipped: merged.skipped, warnings: merged.warnings, interrupted: true))
