@@ -161,13 +161,9 @@ func minimumMannWhitneyP(_ n1: Int, _ n2: Int) -> Double {
     return min(1, 2 * Foundation.exp(-logChoose))
 }
 
-/// Robust standard deviation: 1.4826 × MAD, falling back to the sample standard deviation when the
-/// MAD is 0 (many ties) so a spread is never claimed to be zero when it is not.
-func robustStandardDeviation(_ values: [Double]) -> Double {
+/// Sample standard deviation (n − 1 in the denominator), 0 for fewer than two values.
+func standardDeviation(_ values: [Double]) -> Double {
     guard values.count > 1 else { return 0 }
-    let m = median(values)
-    let mad = 1.4826 * median(values.map { abs($0 - m) })
-    if mad > 0 { return mad }
     let mean = values.reduce(0, +) / Double(values.count)
     return (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot()
 }
@@ -176,13 +172,15 @@ func robustStandardDeviation(_ values: [Double]) -> Double {
 /// level `alpha` detects with probability `power`, from the spread of the log replicate medians:
 /// δ = (t₁₋α/₂ + t_power) · √(s₁²/n₁ + s₂²/n₂) with df = n₁ + n₂ − 2 (the two-sample power formula,
 /// e.g. Cohen 1988, §2; the rank test's efficiency relative to t is ≥ 0.864 and 0.955 for normal
-/// data, so this is a slight underestimate for it). s is the robust standard deviation of the logs.
+/// data, so this is a slight underestimate for it). s is the sample standard deviation of the logs.
 /// nil when either side has fewer than 2 replicates or the exact rank test cannot reach `alpha`
 /// at these sizes: then no difference is detectable.
 public func minimumDetectableEffectPct(baseLogs: [Double], otherLogs: [Double], alpha: Double, power: Double = 0.8) -> Double? {
     let n1 = baseLogs.count, n2 = otherLogs.count
     guard n1 >= 2, n2 >= 2, minimumMannWhitneyP(n1, n2) < alpha else { return nil }
-    let s1 = robustStandardDeviation(baseLogs), s2 = robustStandardDeviation(otherLogs)
+    // The classical standard deviation, not the robust one: a disturbed replicate costs the rank
+    // test real power with 5–8 observations, and the MDE must say so rather than look past it.
+    let s1 = standardDeviation(baseLogs), s2 = standardDeviation(otherLogs)
     let df = Double(n1 + n2 - 2)
     let se = (s1 * s1 / Double(n1) + s2 * s2 / Double(n2)).squareRoot()
     let delta = (tQuantile(1 - alpha / 2, df: df) + tQuantile(power, df: df)) * se

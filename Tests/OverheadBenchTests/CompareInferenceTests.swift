@@ -38,17 +38,20 @@ import Testing
     }
 
     @Test func minimumDetectableEffectFollowsItsFormula() throws {
-        // Logs 0, .01, .02, .03, .04 on both sides: MAD 0.01, robust sd 0.014826; se = sd·√(2/5);
-        // δ = (t₀.₉₇₅,₈ + t₀.₈,₈)·se = (2.306004 + 0.888890)·0.0093768 = 0.029958; MDE = e^δ − 1.
+        // Logs 0, .01, .02, .03, .04 on both sides: sd = √(0.001/4) = 0.0158114; se = sd·√(2/5) =
+        // 0.0100000; δ = (t₀.₉₇₅,₈ + t₀.₈,₈)·se = (2.306004 + 0.888890)·0.01 = 0.0319489; MDE = e^δ − 1.
         let logs = [0, 0.01, 0.02, 0.03, 0.04]
         let mde = try #require(minimumDetectableEffectPct(baseLogs: logs, otherLogs: logs, alpha: 0.05))
-        let expected = (exp((2.306004 + 0.888890) * 0.014826 * (0.4).squareRoot()) - 1) * 100
+        let expected = (exp((2.306004 + 0.888890) * 0.01) - 1) * 100
         #expect(abs(mde - expected) < 0.01, "\(mde) vs \(expected)")
         // More replicates, smaller MDE; more spread, larger.
         let more = try #require(minimumDetectableEffectPct(baseLogs: logs + logs, otherLogs: logs + logs, alpha: 0.05))
         #expect(more < mde)
         let wide = try #require(minimumDetectableEffectPct(baseLogs: logs.map { $0 * 3 }, otherLogs: logs, alpha: 0.05))
         #expect(wide > mde)
+        // One disturbed replicate costs power, and the MDE says so.
+        let disturbed = try #require(minimumDetectableEffectPct(baseLogs: logs + [0.3], otherLogs: logs + [0.02], alpha: 0.05))
+        #expect(disturbed > 3 * mde)
         // Three a side: the exact rank test cannot reach p < 0.05 (its smallest p is 0.1): no MDE.
         #expect(minimumDetectableEffectPct(baseLogs: [0, 0.01, 0.02], otherLogs: [0, 0.01, 0.02], alpha: 0.05) == nil)
         #expect(abs(minimumMannWhitneyP(3, 3) - 0.1) < 1e-12)
