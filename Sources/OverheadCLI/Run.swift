@@ -269,7 +269,7 @@ extension OverheadBench {
             // The parent may have died before the line above took effect.
             if getppid() != parent { throw ExitCode(130) }
             let environment = collectEnvironment(.live)
-            let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal)
+            let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal, environment: ProcessInfo.processInfo.environment)
             let outcome = measure(
                 cases: cases, settings: settings, seed: seed, range: replicate..<(replicate + 1), environment: environment,
                 ioDirectory: ioDir, progress: progress)
@@ -312,7 +312,10 @@ extension OverheadBench {
             var parts: [ResultSet] = []
             var interrupted = false
             var failures: [String] = []
+            var replicateSeconds: [Double] = []
             for replicate in 0..<settings.replicates {
+                let replicateStart = Date()
+                defer { replicateSeconds.append(Date().timeIntervalSince(replicateStart)) }
                 if Interrupt.signal != nil { interrupted = true; break }
                 let partPath = scratch.appendingPathComponent("replicate-\(replicate).json").path
                 var arguments = [
@@ -332,6 +335,7 @@ extension OverheadBench {
                 let process = Process()
                 process.executableURL = executable
                 process.arguments = arguments
+                process.environment = ProcessInfo.processInfo.environment.merging(progress.environment(finishedReplicateSeconds: replicateSeconds)) { $1 }
                 process.standardInput = FileHandle.nullDevice
                 process.standardOutput = FileHandle.nullDevice
                 do {
@@ -550,18 +554,45 @@ func renderRunSummary(_ set: ResultSet) -> String {
 }
 
 /// Progress on stderr: one rewritten line on a terminal, plain lines otherwise, nothing with --quiet.
-final class ProgressPrinter: Sendable {
+/// Each line says the time since the run started and an ETA: every replicate measures the same
+/// cases, so once one replicate has finished its duration (calibration included) predicts the
+/// others; during the first, the ETA scales the time so far by the cases still to come.
+/// Worker processes learn the run's start and the finished replicates' mean duration from the
+/// parent (`ProgressPrinter.environment`), so their lines count from the run, not from the worker.
+final class ProgressPrinter: @unchecked Sendable {
     let enabled: Bool
     let terminal: Bool
+    /// Guards the timing state below (the engine may report from any thread).
+    private let lock = NSLock()
+    private let runStart: Double
+    private var replicateStart: Double
+    private var currentReplicate = 0
+    private var replicateSeconds: [Double]
+    /// The environment variables carrying the run's start (Unix seconds) and the mean seconds of a
+    /// finished replicate into a worker process.
+    static let startVariable = "OVERHEAD_BENCH_RUN_START"
+    static let replicateVariable = "OVERHEAD_BENCH_REPLICATE_SECONDS"
 
-    init(enabled: Bool, terminal: Bool) {
+    init(enabled: Bool, terminal: Bool, environment: [String: String] = [:], now: Double = Date().timeIntervalSince1970) {
         self.enabled = enabled
         self.terminal = terminal
+        runStart = environment[Self.startVariable].flatMap(Double.init) ?? now
+        replicateStart = now
+        replicateSeconds = environment[Self.replicateVariable].flatMap(Double.init).map { [$0] } ?? []
+    }
+
+    /// The variables to hand a worker that starts now.
+    func environment(finishedReplicateSeconds: [Double]) -> [String: String] {
+        var env = [Self.startVariable: String(runStart)]
+        if !finishedReplicateSeconds.isEmpty {
+            env[Self.replicateVariable] = String(finishedReplicateSeconds.reduce(0, +) / Double(finishedReplicateSeconds.count))
+        }
+        return env
     }
 
     func show(_ event: ProgressEvent) {
         guard enabled else { return }
-        let text = "replicate \(event.replicate)/\(event.replicates) [\(event.done + 1)/\(event.total)] \(event.caseName)"
+        let text = line(event, now: Date().timeIntervalSince1970)
         if terminal {
             StandardStream.error.write("\r\u{1B}[K\(text)")
         } else {
@@ -569,7 +600,40 @@ final class ProgressPrinter: Sendable {
         }
     }
 
+    /// The progress line for `event` at time `now` (Unix seconds).
+    func line(_ event: ProgressEvent, now: Double) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if event.replicate != currentReplicate {
+            // In-process replicates: the previous one just ended.
+            if currentReplicate != 0 { replicateSeconds.append(now - replicateStart) }
+            currentReplicate = event.replicate
+            replicateStart = now
+        }
+        let elapsed = now - runStart
+        let inReplicate = now - replicateStart
+        let replicatesLeft = Double(max(0, event.replicates - event.replicate))
+        var eta: Double?
+        if !replicateSeconds.isEmpty {
+            let perReplicate = replicateSeconds.reduce(0, +) / Double(replicateSeconds.count)
+            eta = max(0, perReplicate - inReplicate) + perReplicate * replicatesLeft
+        } else if event.done > 0, event.total > 0 {
+            let perReplicate = inReplicate / Double(event.done) * Double(event.total)
+            eta = max(0, perReplicate - inReplicate) + perReplicate * replicatesLeft
+        }
+        return "replicate \(event.replicate)/\(event.replicates) [\(event.done + 1)/\(event.total)] \(event.caseName)  "
+            + "elapsed \(formatDuration(elapsed)), ETA \(eta.map(formatDuration) ?? "?")"
+    }
+
     func finish() {
         if enabled && terminal { StandardStream.error.write("\r\u{1B}[K") }
     }
+}
+
+/// `42s`, `3m05s`, `1h02m`: a duration for a progress line.
+func formatDuration(_ seconds: Double) -> String {
+    let s = Int(max(0, seconds).rounded())
+    if s < 60 { return "\(s)s" }
+    if s < 3600 { return String(format: "%dm%02ds", s / 60, s % 60) }
+    return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60)
 }
