@@ -27,7 +27,7 @@ extension OverheadBench {
                 an error (bad input, a full disk).
                 """)
 
-        @Argument(help: "Result-set files, or directories searched recursively for *.json.")
+        @Argument(help: "Result-set files, or directories searched recursively for *.json.", completion: Completions.resultSets)
         var inputs: [String] = []
 
         @Option(help: "Output format (csv).")

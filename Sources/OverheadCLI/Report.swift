@@ -19,13 +19,13 @@ extension OverheadBench {
                 writes to stdout. See docs/report.md.
                 """)
 
-        @Argument(help: "Result-set files, or directories searched recursively for *.json.")
+        @Argument(help: "Result-set files, or directories searched recursively for *.json.", completion: Completions.resultSets)
         var inputs: [String] = []
 
-        @Option(name: .shortAndLong, help: "Where to write the HTML page (`-` for stdout).")
+        @Option(name: .shortAndLong, help: "Where to write the HTML page (`-` for stdout).", completion: .file(extensions: ["html"]))
         var output: String
 
-        @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).")
+        @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).", completion: Completions.labels)
         var baseline: String?
 
         @Flag(help: "Overwrite --output if it exists.")

@@ -26,16 +26,16 @@ extension OverheadBench {
                 usage error.
                 """)
 
-        @Option(help: "Workload name (Workloads/NAME.yaml) or path to a workload file. Default: default (quick with --quick).")
+        @Option(help: "Workload name (Workloads/NAME.yaml) or path to a workload file. Default: default (quick with --quick).", completion: Completions.workloads)
         var workload: String?
 
-        @Option(help: "Comma-separated globs on benchmark ids, e.g. 'sys.*,timer.clock_gettime'. Repeatable.")
+        @Option(help: "Comma-separated globs on benchmark ids, e.g. 'sys.*,timer.clock_gettime'. Repeatable.", completion: Completions.benchmarkPatterns)
         var only: [String] = []
 
-        @Option(help: "Configuration label for this run (default: the detected configuration: bare-metal, vm, vm-sriov, passthrough).")
+        @Option(help: "Configuration label for this run (default: the detected configuration: bare-metal, vm, vm-sriov, passthrough).", completion: Completions.labels)
         var label: String?
 
-        @Option(help: "Where to write the result set; '-' writes it to stdout.")
+        @Option(help: "Where to write the result set; '-' writes it to stdout.", completion: .file(extensions: ["json"]))
         var output: String?
 
         @Flag(help: "Overwrite --output if it exists.")
@@ -80,7 +80,7 @@ extension OverheadBench {
         @Option(help: .hidden)
         var replicateWorker: Int?
 
-        @Option(name: .customLong("io-dir"), help: "Directory for io.* scratch files (default: the result set's directory; files are unlinked at creation and gone after the run).")
+        @Option(name: .customLong("io-dir"), help: "Directory for io.* scratch files (default: the result set's directory; files are unlinked at creation and gone after the run).", completion: .directory)
         var ioDir: String?
 
         var patterns: [String] {
@@ -141,7 +141,7 @@ extension OverheadBench {
             let startedAt = Date()
             let destination = try prepareDestination(label: runLabel, host: environment.hostname, at: startedAt)
             let resolution = measuredResolutionNs(of: MonotonicRawClock())
-            let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal)
+            let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal && Terminal.understandsEscapes())
             Interrupt.install()
             let outcome: EngineOutcome
             let isolation: ReplicateIsolation = settings.replicates > 1 ? replicateIsolation : .inProcess
@@ -269,7 +269,7 @@ extension OverheadBench {
             // The parent may have died before the line above took effect.
             if getppid() != parent { throw ExitCode(130) }
             let environment = collectEnvironment(.live)
-            let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal, environment: ProcessInfo.processInfo.environment)
+            let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal && Terminal.understandsEscapes(), environment: ProcessInfo.processInfo.environment)
             let outcome = measure(
                 cases: cases, settings: settings, seed: seed, range: replicate..<(replicate + 1), environment: environment,
                 ioDirectory: ioDir, progress: progress)
