@@ -305,7 +305,13 @@ extension OverheadBench {
             removeStaleScratchDirectories()
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("overhead-bench-\(getpid())-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-            defer { try? FileManager.default.removeItem(at: scratch) }
+            // Held for the run's life: the directory is in use while someone holds this lock.
+            let lock = open(scratch.appendingPathComponent("lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            if lock >= 0 { _ = flock(lock, LOCK_EX) }
+            defer {
+                try? FileManager.default.removeItem(at: scratch)
+                if lock >= 0 { close(lock) }
+            }
             let executable = try workerExecutable()
             // Scratch files on the results' disk unless --io-dir says otherwise, decided here once.
             let ioDirectory = ioDir ?? destination.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
@@ -481,29 +487,36 @@ func parseSeed(_ text: String) throws -> UInt64 {
 }
 
 /// Removes worker scratch directories (`overhead-bench-<pid>-<8 hex>` in the temporary directory)
-/// left by runs that were killed outright (SIGKILL, OOM): their process no longer exists. The run's
-/// own `<output>.partial` checkpoint already holds what they measured.
+/// left by runs that were killed outright (SIGKILL, OOM). A live run holds an exclusive `flock` on
+/// its directory's `lock` file, so a directory whose lock can be taken is abandoned — a test that
+/// works across PID namespaces (a run in a container sharing /tmp cannot see the host's pids). The
+/// run's own `<output>.partial` checkpoint already holds what the dead run measured.
 func removeStaleScratchDirectories() {
     let fm = FileManager.default
     let tmp = fm.temporaryDirectory
     guard let names = try? fm.contentsOfDirectory(atPath: tmp.path) else { return }
     for name in names where name.hasPrefix("overhead-bench-") {
         let parts = name.split(separator: "-")
-        guard parts.count == 4, let pid = Int32(parts[2]), parts[3].count == 8, parts[3].allSatisfy(\.isHexDigit) else { continue }
-        guard kill(pid, 0) != 0 && errno == ESRCH else { continue }
-        var isDirectory: ObjCBool = false
-        let path = tmp.appendingPathComponent(name).path
-        if fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { try? fm.removeItem(atPath: path) }
+        guard parts.count == 4, Int32(parts[2]) != nil, parts[3].count == 8, parts[3].allSatisfy(\.isHexDigit) else { continue }
+        let directory = tmp.appendingPathComponent(name)
+        let fd = open(directory.appendingPathComponent("lock").path, O_RDWR | O_CLOEXEC)
+        // No lock file: a directory of a run that is still creating it, or of an older version; leave it.
+        guard fd >= 0 else { continue }
+        defer { close(fd) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
+        try? fm.removeItem(at: directory)
     }
 }
 
-/// The executable a worker process runs: this one (`/proc/self/exe`), or, when this process is not
-/// overhead-bench itself (the test runner, a program embedding the CLI), an `overhead-bench` beside it.
+/// The executable a worker process runs: this one (`/proc/self/exe`), or, when this process is a
+/// test bundle running the commands in-process, the `overhead-bench` built beside it.
 func workerExecutable() throws -> URL {
     let fm = FileManager.default
     let me = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     let url = URL(fileURLWithPath: me)
-    if url.lastPathComponent == "overhead-bench" { return url }
+    // Whatever the binary is called (renamed, versioned, copied to a node), it is the CLI itself —
+    // unless it is a test bundle running the commands in-process.
+    if !me.contains(".xctest") { return url }
     var directory = url.deletingLastPathComponent()
     // A test bundle sits in the build directory (or inside a .xctest directory there).
     for _ in 0..<3 {
