@@ -13,7 +13,7 @@ extension OverheadBench {
     /// `overhead-bench export`: tidy CSV of result sets for pandas, R, gnuplot or a spreadsheet.
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export result sets as tidy CSV (one row per set × benchmark × params × statistic).",
+            abstract: "Export result sets as tidy, typed CSV (one row per set, benchmark, params and statistic).",
             discussion: """
                 Columns: set_id,label,host,started_at,benchmark,params,case, then one column per parameter name in the
                 sets (bytes in bytes, threads=all as the thread count that ran, other values as written), then
