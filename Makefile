@@ -26,7 +26,7 @@ release: deps
 dist: deps
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static
 	install -D -m 0755 .build-static/release/overhead-bench $(DIST)/overhead-bench
-	strip $(DIST)/overhead-bench
+	if command -v strip >/dev/null; then strip $(DIST)/overhead-bench; fi
 	rm -rf $(DIST)/Workloads && cp -r Workloads $(DIST)/Workloads
 	@if ldd $(DIST)/overhead-bench | grep -q libswift; then echo "make dist: the binary still links a Swift runtime library" >&2; exit 1; fi
 	@echo "$(DIST)/overhead-bench: $$(du -h $(DIST)/overhead-bench | cut -f1), needs: $$(ldd $(DIST)/overhead-bench | awk '$$1 ~ /^lib/ {print $$1}' | tr '\n' ' ')"
