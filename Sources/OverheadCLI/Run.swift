@@ -59,7 +59,7 @@ extension OverheadBench {
         @Flag(help: "Read no performance counters.")
         var noCounters = false
 
-        @Option(parsing: .unconditional, help: "Percent of MemAvailable one benchmark may allocate (1-90).")
+        @Option(parsing: .unconditional, help: "Percent of MemAvailable (or of what the cgroup memory limit still leaves, when less) one benchmark may allocate (1-90).")
         var memoryLimit: Double = 50
 
         @Option(parsing: .unconditional, help: "Percent of the I/O directory's free space scratch files may take (1-90).")
