@@ -2,10 +2,12 @@ import COverhead
 import OverheadEngine
 import OverheadSystem
 
-/// The `threads` param shared by the CPU benchmarks: 1, or one pinned thread per allowed CPU.
+/// The `threads` param shared by the CPU benchmarks: by default 1, every power of two below the
+/// allowed CPU count, and all of them, so machines of different sizes share the counts 1, 2, 4, …
 let threadsParam = ParamSpec(
     name: "threads", values: .positiveInteger(extra: ["all"]), defaults: ["1", "all"],
-    summary: "pinned threads, one per CPU ('all' = every CPU this process may use)")
+    summary: "pinned threads, one per CPU (default 1, powers of two, all; 'all' = every CPU this process may use, recorded as its count)",
+    machineDefaults: powerOfTwoThreads)
 
 /// Resolves a `threads` value against the CPUs this process may use.
 func threadCount(_ value: String?, context: RunContext) throws -> Int {

@@ -342,6 +342,14 @@ struct NUMABandwidth: Benchmark {
             metric: "bandwidth", unit: "GB/s", better: .higher)
     }
 
+    /// `all` is every usable CPU of cpuNode, not of the machine; nil (left as `all`, skipped
+    /// with a reason at prepare) when the node does not resolve.
+    func threadsForAll(params: [String: String], allowedCPUs: [Int]) -> Int? {
+        guard let layout = layout(), let plan = try? NUMAPlan.make(cpuNode: params["cpuNode"], memNode: params["memNode"], layout: layout, allowedCPUs: allowedCPUs)
+        else { return nil }
+        return plan.cpus.count
+    }
+
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
         let plan = try NUMAPlan.make(cpuNode: params["cpuNode"], memNode: params["memNode"], layout: try requireLayout(layout), allowedCPUs: context.allowedCPUs)
         var warnings = plan.warnings

@@ -43,7 +43,7 @@ struct ComparisonFlags: ParsableArguments {
     @Option(help: "Colour the table's verdicts: auto (a terminal, unless NO_COLOR is set or TERM is dumb), always or never.")
     var color: ColorChoice = .auto
 
-    @Flag(help: "Refuse (exit 1) when the sets differ in more than the configuration under test (CPU model, microcode, kernel, tool version, workload, THP, clocksource).")
+    @Flag(help: "Refuse (exit 1) when the sets differ in more than the configuration under test (CPU model, microcode, kernel, tool version, workload, THP, clocksource, CPUs, cgroup limits, container layer, seccomp).")
     var strict = false
 
     var options: CompareOptions {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OverheadEnvironment
 import OverheadModel
+import OverheadSystem
 
 extension OverheadBench {
     /// `overhead-bench env`: the environment fingerprint and the detected configuration.
@@ -12,11 +13,15 @@ extension OverheadBench {
         @Flag(help: "Print the fingerprint as JSON (the `environment` object of a result set).")
         var json = false
 
-        @Option(help: ArgumentHelp("Read /proc and /sys below this directory instead of / (fixture trees).", visibility: .hidden))
+        @Option(help: ArgumentHelp("Read /proc and /sys below this directory instead of / (fixture trees; CPUID from its cpuid.txt when present).", visibility: .hidden))
         var root: String?
 
         func run() throws {
-            let sources = root.map { FingerprintSources(root: .init(path: $0), cpuid: nil, live: false) } ?? .live
+            let sources = root.map { dir in
+                // A fixture tree may carry the CPUID values it was captured with.
+                let cpuid = (try? String(contentsOfFile: dir + "/cpuid.txt", encoding: .utf8)).map(CPUIDTable.init(text:))
+                return FingerprintSources(root: .init(path: dir), cpuid: cpuid, live: false)
+            } ?? .live
             let env = collectEnvironment(sources)
             if json {
                 let encoder = JSONEncoder()
@@ -34,14 +39,33 @@ func renderEnvironment(_ env: Environment) -> String {
     var lines: [String] = []
     lines.append("configuration: \(env.configuration.detected)")
     for reason in env.configuration.reasons { lines.append("  - \(reason)") }
+    if let container = env.configuration.container {
+        lines.append("container:     \(container.summary)\(container.kubernetes && container.detected != "pod" ? ", Kubernetes" : "")")
+        for reason in container.reasons { lines.append("  - \(reason)") }
+    }
+    lines.append("default label: \(env.configuration.defaultLabel)")
     let hv = env.hypervisor
     lines.append("hypervisor:    \(hv.present ? (hv.vendor ?? "present, vendor unknown") : "none")\(hv.signatures.isEmpty ? "" : " (signatures: \(hv.signatures.joined(separator: ", ")))")")
+    for sign in hv.nested ?? [] { lines.append("  nested: \(sign)") }
     lines.append("host:          \(env.hostname), kernel \(env.kernel)")
     let c = env.cpu
     var cpuLine = "cpu:           \(c.vendor) \(c.model), \(c.logicalCPUs) logical CPUs, SMT \(c.smt ? "on" : "off")"
     if let f = c.family, let m = c.modelNumber, let s = c.stepping { cpuLine += ", family \(f) model \(m) stepping \(s)" }
     if let mc = c.microcode { cpuLine += ", microcode \(mc)" }
     lines.append(cpuLine)
+    if let p = env.process {
+        lines.append("allowed CPUs:  \(formatCPUList(p.allowedCPUs)) (\(p.allowedCPUs.count) of \(c.logicalCPUs))")
+        lines.append("seccomp:       \(p.seccomp ?? "unknown")\(p.seccompFilters.map { $0 > 0 ? ", \($0) filter\($0 == 1 ? "" : "s")" : "" } ?? "")")
+        if let g = p.cgroup {
+            let quota = g.cpuLimit.map { String(format: "CPU quota %.2f CPUs (%d/%d µs%@)", $0, g.cpuQuotaUs ?? 0, g.cpuPeriodUs ?? 0, g.cpuQuotaSetBy.map { " at \($0)" } ?? "") } ?? "no CPU quota"
+            let cpuset = g.cpusetEffective.map { "cpuset \(formatCPUList($0))" } ?? "cpuset unknown"
+            let memory = g.memoryLimitBytes.map { String(format: "memory limit %.1f GiB", Double($0) / Double(1 << 30)) } ?? "no memory limit"
+            lines.append("cgroup:        v\(g.version) \(g.path): \(quota), \(cpuset), \(memory)")
+            for note in g.notes { lines.append("  - \(note)") }
+        } else {
+            lines.append("cgroup:        none visible")
+        }
+    }
     lines.append("memory:        \(String(format: "%.1f", Double(env.memoryBytes) / Double(1 << 30))) GiB")
     lines.append("clocksource:   \(env.clocksource) (available: \(env.availableClocksources.joined(separator: " ")))")
     if let tsc = env.tsc {

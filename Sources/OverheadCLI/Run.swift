@@ -80,6 +80,18 @@ extension OverheadBench {
         @Option(help: .hidden)
         var replicateWorker: Int?
 
+        /// Set only by the parent run: a JSON file of cases an earlier replicate skipped (a dead peer,
+        /// a missing feature), which later replicates skip too, as an in-process run does.
+        @Option(help: .hidden)
+        var skipCases: String?
+
+        /// Set only by the parent run: when the run started (Unix seconds) and the mean seconds of
+        /// its finished replicates, so a worker's progress line counts from the run (`ProgressPrinter`).
+        @Option(help: .hidden)
+        var progressStart: Double?
+        @Option(help: .hidden)
+        var progressReplicateSeconds: Double?
+
         @Option(name: .customLong("io-dir"), help: "Directory for io.* scratch files (default: the result set's directory; files are unlinked at creation and gone after the run).", completion: .directory)
         var ioDir: String?
 
@@ -128,7 +140,7 @@ extension OverheadBench {
         func run() throws {
             let workloadPath = try Workload.locate(workload ?? (quick ? "quick" : "default"))
             let spec = try Workload.load(path: workloadPath)
-            let cases = try spec.resolve(registry: Catalog.registry, only: patterns, cpus: max(1, Affinity.allowedCPUs().count))
+            let cases = try spec.resolve(registry: Catalog.registry, only: patterns, cpus: max(1, Affinity.allowedCPUs().count), allowedCPUs: Affinity.allowedCPUs())
             var settings = quick ? spec.quickSettings : spec.settings
             if let replicates { settings.replicates = replicates }
             let runSeed = seed ?? UInt64.random(in: 1...UInt64.max)
@@ -137,7 +149,7 @@ extension OverheadBench {
             }
 
             let environment = collectEnvironment(.live)
-            let runLabel = label ?? environment.configuration.detected
+            let runLabel = label ?? environment.configuration.defaultLabel
             let startedAt = Date()
             let destination = try prepareDestination(label: runLabel, host: environment.hostname, at: startedAt)
             let resolution = measuredResolutionNs(of: MonotonicRawClock())
@@ -269,9 +281,17 @@ extension OverheadBench {
             // The parent may have died before the line above took effect.
             if getppid() != parent { throw ExitCode(130) }
             let environment = collectEnvironment(.live)
-            let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal && Terminal.understandsEscapes(), environment: ProcessInfo.processInfo.environment)
+            let progress = ProgressPrinter(
+                enabled: !quiet, terminal: Terminal.stderrIsTerminal && Terminal.understandsEscapes(), runStart: progressStart,
+                replicateSeconds: progressReplicateSeconds)
+            var toRun = cases
+            if let skipCases, let data = FileManager.default.contents(atPath: skipCases),
+                let skipped = try? JSONDecoder().decode([SkippedBenchmark].self, from: data)
+            {
+                toRun.removeAll { c in skipped.contains { $0.benchmark == c.benchmark.info.id && $0.params == c.params } }
+            }
             let outcome = measure(
-                cases: cases, settings: settings, seed: seed, range: replicate..<(replicate + 1), environment: environment,
+                cases: toRun, settings: settings, seed: seed, range: replicate..<(replicate + 1), environment: environment,
                 ioDirectory: ioDir, progress: progress)
             progress.finish()
             let set = ResultSet(
@@ -316,6 +336,10 @@ extension OverheadBench {
             // Scratch files on the results' disk unless --io-dir says otherwise, decided here once.
             let ioDirectory = ioDir ?? destination.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
             var parts: [ResultSet] = []
+            // A case one replicate had to skip is skipped by the later ones (a peer that does not
+            // answer would otherwise cost its timeout once per replicate).
+            var skippedSoFar: [SkippedBenchmark] = []
+            let skipPath = scratch.appendingPathComponent("skip.json")
             var interrupted = false
             var failures: [String] = []
             var replicateSeconds: [Double] = []
@@ -324,6 +348,9 @@ extension OverheadBench {
                 defer { replicateSeconds.append(Date().timeIntervalSince(replicateStart)) }
                 if Interrupt.signal != nil { interrupted = true; break }
                 let partPath = scratch.appendingPathComponent("replicate-\(replicate).json").path
+                if !skippedSoFar.isEmpty, let data = try? JSONEncoder().encode(skippedSoFar) {
+                    try? data.write(to: skipPath)
+                }
                 var arguments = [
                     "run", "--replicate-worker", String(replicate), "--seed", String(seed), "--replicates", String(settings.replicates),
                     "--output", partPath, "--io-dir", ioDirectory, "--memory-limit", String(memoryLimit), "--disk-limit", String(diskLimit),
@@ -331,6 +358,7 @@ extension OverheadBench {
                     "--time-limit", String(timeLimit / Double(settings.replicates)),
                 ]
                 arguments += ["--workload", workload ?? (quick ? "quick" : "default")]
+                if !skippedSoFar.isEmpty { arguments += ["--skip-cases", skipPath.path] }
                 for p in only { arguments += ["--only", p] }
                 if quick { arguments.append("--quick") }
                 if quiet { arguments.append("--quiet") }
@@ -338,46 +366,51 @@ extension OverheadBench {
                 if let events { arguments += ["--events", events] }
                 if noCounters { arguments.append("--no-counters") }
                 if let peer { arguments += ["--peer", peer] }
-                let process = Process()
-                process.executableURL = executable
-                process.arguments = arguments
-                process.environment = ProcessInfo.processInfo.environment.merging(progress.environment(finishedReplicateSeconds: replicateSeconds)) { $1 }
-                process.standardInput = FileHandle.nullDevice
-                process.standardOutput = FileHandle.nullDevice
+                arguments += progress.workerArguments(finishedReplicateSeconds: replicateSeconds)
+                let process: ChildProcess
                 do {
-                    try process.run()
+                    process = try ChildProcess(path: executable.path, arguments: arguments)
                 } catch {
-                    throw CLIError("cannot start a worker process (\(executable.path)): \(error.localizedDescription); pass --replicate-isolation in-process")
+                    throw CLIError("cannot start a worker process (\(executable.path)): \(error); pass --replicate-isolation in-process")
                 }
                 var forwarded = false
                 // Ctrl-C at a terminal reaches the whole foreground process group, the worker included:
                 // forwarding it again would be the worker's second signal, which kills it at once.
                 let terminalDelivers = isatty(STDERR_FILENO) != 0 && tcgetpgrp(STDERR_FILENO) == getpgrp()
-                while process.isRunning {
+                var termination = process.poll()
+                while termination == nil {
                     if let signal = Interrupt.signal, !forwarded {
                         forwarded = true
-                        if signal == SIGINT && terminalDelivers { continue }
                         // SIGHUP as SIGHUP: the worker may have had it from the terminal already, and a
                         // repeated SIGHUP (unlike SIGINT/SIGTERM) never escalates to killing it.
-                        kill(process.processIdentifier, signal == SIGINT || signal == SIGHUP ? signal : SIGTERM)
+                        if !(signal == SIGINT && terminalDelivers) { process.send(signal == SIGINT || signal == SIGHUP ? signal : SIGTERM) }
                     }
                     usleep(20_000)
+                    termination = process.poll()
                 }
-                if process.terminationReason == .uncaughtSignal {
-                    failures.append("replicate \(replicate + 1): the worker was killed by signal \(process.terminationStatus)")
+                var exitStatus: Int32 = 0
+                switch termination {
+                case .signalled(let signal):
+                    failures.append("replicate \(replicate + 1): the worker was killed by signal \(signal)")
+                    exitStatus = 128 + signal
+                case .exited(let status):
+                    exitStatus = status
+                case nil:
+                    break
                 }
                 if FileManager.default.fileExists(atPath: partPath) {
                     do {
                         let part = try ResultSet.load(path: partPath)
                         parts.append(part)
+                        for skip in part.skipped where !skippedSoFar.contains(skip) { skippedSoFar.append(skip) }
                         if part.interrupted { interrupted = true }
                     } catch {
                         failures.append("replicate \(replicate + 1): \(error)")
                     }
-                } else if process.terminationReason == .exit {
-                    failures.append("replicate \(replicate + 1): the worker exited with status \(process.terminationStatus) and wrote nothing")
+                } else if case .exited = termination {
+                    failures.append("replicate \(replicate + 1): the worker exited with status \(exitStatus) and wrote nothing")
                 }
-                if Interrupt.signal != nil || process.terminationStatus == 130 { interrupted = true; break }
+                if Interrupt.signal != nil || exitStatus == 130 { interrupted = true; break }
                 if replicate + 1 < settings.replicates, !parts.isEmpty {
                     let merged = mergeReplicateParts(parts, userHz: StealSnapshot.userHz)
                     checkpoint(EngineOutcome(results: merged.results, skipped: merged.skipped, warnings: merged.warnings, interrupted: true))
@@ -571,7 +604,7 @@ func renderRunSummary(_ set: ResultSet) -> String {
 /// cases, so once one replicate has finished its duration (calibration included) predicts the
 /// others; during the first, the ETA scales the time so far by the cases still to come.
 /// Worker processes learn the run's start and the finished replicates' mean duration from the
-/// parent (`ProgressPrinter.environment`), so their lines count from the run, not from the worker.
+/// parent (hidden `run` options, `workerArguments`), so their lines count from the run, not the worker.
 final class ProgressPrinter: @unchecked Sendable {
     let enabled: Bool
     let terminal: Bool
@@ -581,26 +614,22 @@ final class ProgressPrinter: @unchecked Sendable {
     private var replicateStart: Double
     private var currentReplicate = 0
     private var replicateSeconds: [Double]
-    /// The environment variables carrying the run's start (Unix seconds) and the mean seconds of a
-    /// finished replicate into a worker process.
-    static let startVariable = "OVERHEAD_BENCH_RUN_START"
-    static let replicateVariable = "OVERHEAD_BENCH_REPLICATE_SECONDS"
-
-    init(enabled: Bool, terminal: Bool, environment: [String: String] = [:], now: Double = Date().timeIntervalSince1970) {
+    init(enabled: Bool, terminal: Bool, runStart: Double? = nil, replicateSeconds: Double? = nil, now: Double = Date().timeIntervalSince1970) {
         self.enabled = enabled
         self.terminal = terminal
-        runStart = environment[Self.startVariable].flatMap(Double.init) ?? now
+        self.runStart = runStart ?? now
         replicateStart = now
-        replicateSeconds = environment[Self.replicateVariable].flatMap(Double.init).map { [$0] } ?? []
+        self.replicateSeconds = replicateSeconds.map { [$0] } ?? []
     }
 
-    /// The variables to hand a worker that starts now.
-    func environment(finishedReplicateSeconds: [Double]) -> [String: String] {
-        var env = [Self.startVariable: String(runStart)]
+    /// The hidden `run` options that hand a worker starting now the run's start and the mean
+    /// duration of the finished replicates.
+    func workerArguments(finishedReplicateSeconds: [Double]) -> [String] {
+        var args = ["--progress-start", String(runStart)]
         if !finishedReplicateSeconds.isEmpty {
-            env[Self.replicateVariable] = String(finishedReplicateSeconds.reduce(0, +) / Double(finishedReplicateSeconds.count))
+            args += ["--progress-replicate-seconds", String(finishedReplicateSeconds.reduce(0, +) / Double(finishedReplicateSeconds.count))]
         }
-        return env
+        return args
     }
 
     func show(_ event: ProgressEvent) {

@@ -148,7 +148,8 @@ private func pool(_ groups: [SetGroup], notes: inout [String]) throws(CompareErr
     for (g, group) in groups.enumerated() {
         for (s, loaded) in group.sets.enumerated() {
             for result in loaded.set.results {
-                let text = paramsText(result.params)
+                let params = comparableParams(result, environment: loaded.set.environment)  // threads=all → its count
+                let text = paramsText(params)
                 let key = "\(result.benchmark)\u{1F}\(text)"
                 let i: Int
                 if let existing = index[key] {
@@ -157,7 +158,7 @@ private func pool(_ groups: [SetGroup], notes: inout [String]) throws(CompareErr
                     i = cases.count
                     index[key] = i
                     cases.append(Case(
-                        key: key, benchmark: result.benchmark, params: result.params, paramsText: text, metric: result.metric,
+                        key: key, benchmark: result.benchmark, params: params, paramsText: text, metric: result.metric,
                         unit: result.unit, better: result.better, source: loaded.path,
                         sides: Array(repeating: nil, count: groups.count)))
                 }
@@ -180,6 +181,7 @@ private func pool(_ groups: [SetGroup], notes: inout [String]) throws(CompareErr
             }
         }
     }
+    notes.append(contentsOf: threadCountNotes(cases, groups: groups) + throttlingNotes(groups))
     return cases
 }
 
@@ -372,6 +374,28 @@ public func environmentDifferences(_ groups: [SetGroup]) -> [EnvironmentDifferen
         }),
         ("THP", { $0.environment.transparentHugePages ?? "none" }),
         ("clocksource", { $0.environment.clocksource }),
+        // The layer between the machine and the benchmark: what the process may use and what
+        // filters its system calls (sets written before these were recorded say so).
+        ("logical CPUs", { String($0.environment.cpu.logicalCPUs) }),
+        ("allowed CPUs", { $0.environment.process.map { "\(formatCPUList($0.allowedCPUs)) (\($0.allowedCPUs.count))" } ?? "not recorded" }),
+        ("cgroup CPU quota", { set in
+            guard let p = set.environment.process else { return "not recorded" }
+            guard let g = p.cgroup, let limit = g.cpuLimit else { return "none" }
+            return String(format: "%.2f CPUs (%d µs per %d µs)", limit, g.cpuQuotaUs ?? 0, g.cpuPeriodUs ?? 0)
+        }),
+        ("cgroup cpuset", { set in
+            guard let p = set.environment.process else { return "not recorded" }
+            return p.cgroup?.cpusetEffective.map(formatCPUList) ?? "unknown"
+        }),
+        ("cgroup memory limit", { set in
+            guard let p = set.environment.process else { return "not recorded" }
+            return p.cgroup?.memoryLimitBytes.map { "\($0 >> 20) MiB" } ?? "none"
+        }),
+        ("container layer", { $0.environment.configuration.container?.summary ?? "not recorded" }),
+        ("seccomp", { set in
+            guard let p = set.environment.process else { return "not recorded" }
+            return (p.seccomp ?? "unknown") + (p.seccompFilters.map { $0 > 0 ? " (\($0) filter\($0 == 1 ? "" : "s"))" : "" } ?? "")
+        }),
     ]
     var differences: [EnvironmentDifference] = []
     for (name, value) in attributes {

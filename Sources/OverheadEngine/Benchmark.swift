@@ -259,9 +259,18 @@ public protocol Benchmark: Sendable {
     /// Figures that need other cases of this benchmark (e.g. a ratio to the local NUMA case):
     /// given every result of this id, returns them with entries added to `derived`. Default: as is.
     func relate(_ results: [BenchmarkResult]) -> [BenchmarkResult]
+    /// The number of threads `threads=all` stands for with these params on a process allowed
+    /// `allowedCPUs`; nil when the benchmark takes no `threads` param. Workloads resolve `all` with
+    /// it, so results carry the count and machines of different sizes are matched by it.
+    func threadsForAll(params: [String: String], allowedCPUs: [Int]) -> Int?
 }
 
 extension Benchmark {
     /// Results unchanged: most benchmarks stand alone.
     public func relate(_ results: [BenchmarkResult]) -> [BenchmarkResult] { results }
+
+    /// One thread per allowed CPU, for benchmarks with a `threads` param.
+    public func threadsForAll(params: [String: String], allowedCPUs: [Int]) -> Int? {
+        info.params.contains { $0.name == "threads" } ? max(1, allowedCPUs.count) : nil
+    }
 }

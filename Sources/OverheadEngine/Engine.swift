@@ -34,10 +34,14 @@ public struct EngineSettings: Sendable, Equatable {
 public struct BenchmarkCase: Sendable {
     public var benchmark: any Benchmark
     public var params: [String: String]
+    /// Params as the workload wrote them where they were resolved (`threads` → `all`); each is
+    /// recorded in the result's details as `<name>Requested`.
+    public var requested: [String: String]
 
-    public init(benchmark: any Benchmark, params: [String: String]) {
+    public init(benchmark: any Benchmark, params: [String: String], requested: [String: String] = [:]) {
         self.benchmark = benchmark
         self.params = params
+        self.requested = requested
     }
 
     /// `sys.null` or `timer.clock_gettime{clock=monotonic}`, for progress and messages.
@@ -186,6 +190,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
                 derived["ipc"] = instructions / cycles
             }
             var details = state.details
+            for (name, value) in c.requested { details[name + "Requested"] = value }
             if !perOp.isEmpty, let counters {
                 details["counters"] = "per op; " + counters.description
                 if state.counterTotals.maxScale > 1.0001 {
@@ -305,6 +310,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         }
 
         let stealBefore = StealSnapshot.read(root: root)
+        let throttleBefore = CgroupCPUStat.read(root: root)
         let usageBefore = ResourceUsage.process()
         // Involuntary switches of the measuring threads themselves (RUSAGE_THREAD on each).
         let threadUsage: () -> Int = {
@@ -394,6 +400,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         state.measuredSeconds += wall
         state.usage = state.usage + (ResourceUsage.process() - usageBefore)
         let stealTicks = StealSnapshot.read(root: root).stealTicks(since: stealBefore, cpus: cpus)
+        let throttled = throttleBefore.flatMap { CgroupCPUStat.read(root: root)?.delta(since: $0)?.counters }
 
         do {
             try prepared.validate()
@@ -409,7 +416,9 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         state.replicates.append(Replicate(
             sampleCount: replicateSamples.count, median: median(replicateSamples), iterationsPerSample: iterations,
             overheadNsPerOp: overheadNsPerOp, measuredSeconds: wall, stealTicks: stealTicks,
-            involuntaryContextSwitches: threadSwitches, migrations: migrations, robustCV: robustCV(replicateSamples)))
+            involuntaryContextSwitches: threadSwitches, migrations: migrations, robustCV: robustCV(replicateSamples),
+            cpuPeriods: throttled.map { Int($0.periods) }, cpuThrottledPeriods: throttled.map { Int($0.throttledPeriods) },
+            cpuThrottledUs: throttled.map { Int($0.throttledUs) }))
     }
 }
 

@@ -190,7 +190,15 @@ public struct Workload: Sendable, Equatable {
 
     /// Checks ids and params against the registry and expands every param list into cases
     /// (the cartesian product; params a workload leaves out take the benchmark's defaults).
-    public func resolve(registry: BenchmarkRegistry, only: [String] = [], cpus: Int = 1) throws(WorkloadError) -> [BenchmarkCase] {
+    ///
+    /// `threads=all` is resolved here to the count it stands for on this machine (the benchmark's
+    /// `threadsForAll`), so results carry `threads=8`, never the word, and a 64-core host and an
+    /// 8-vCPU guest are matched by real counts; the case remembers the request (`threadsRequested`).
+    /// A resolved count equal to one the workload names explicitly runs once.
+    ///
+    /// - Parameter allowedCPUs: the CPUs this process may use; default `0..<cpus`.
+    public func resolve(registry: BenchmarkRegistry, only: [String] = [], cpus: Int = 1, allowedCPUs: [Int]? = nil) throws(WorkloadError) -> [BenchmarkCase] {
+        let allowed = allowedCPUs ?? Array(0..<max(1, cpus))
         var cases: [BenchmarkCase] = []
         var seen = Set<String>()
         for entry in entries {
@@ -217,8 +225,13 @@ public struct Workload: Sendable, Equatable {
                 let values = unique(entry.params[spec.name] ?? spec.defaults(cpus: cpus))
                 combos = combos.flatMap { c in values.map { v in c.merging([spec.name: v]) { $1 } } }
             }
-            for params in combos {
-                let c = BenchmarkCase(benchmark: benchmark, params: params)
+            for var params in combos {
+                var requested: [String: String] = [:]
+                if params["threads"] == "all", let n = benchmark.threadsForAll(params: params, allowedCPUs: allowed) {
+                    params["threads"] = String(n)
+                    requested["threads"] = "all"
+                }
+                let c = BenchmarkCase(benchmark: benchmark, params: params, requested: requested)
                 // A case named twice runs once.
                 if seen.insert(c.displayName).inserted { cases.append(c) }
             }

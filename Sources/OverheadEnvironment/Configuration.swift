@@ -6,14 +6,30 @@ import OverheadModel
 /// Without a hypervisor the machine is bare metal. Under one, a network device that is an SR-IOV
 /// virtual function makes it `vm-sriov`; otherwise a physical device (network, storage or GPU)
 /// makes it `passthrough`; otherwise it is a plain `vm` with paravirtual or emulated devices.
+///
+/// Xen's control domain (dom0) is its own case, `xen-dom0`: it runs under Xen but owns and drives
+/// the physical devices, so they are not "passed through" to it.
 public func detectConfiguration(hypervisor: Hypervisor, devices: [Device]) -> Configuration {
+    let conflicts = hypervisor.evidence.filter { $0.hasPrefix("conflict:") || $0.hasPrefix("dmi:") }
     guard hypervisor.present else {
         var reasons = ["CPUID leaf 1 ECX bit 31 (hypervisor present) is clear"]
         if hypervisor.signatures.isEmpty {
             reasons.append("no hypervisor signature in CPUID leaves 0x40000000-0x40010000")
         }
-        reasons.append("no hypervisor flag in /proc/cpuinfo, no /sys/hypervisor/type, DMI does not name a virtual machine")
+        reasons.append(
+            !conflicts.contains(where: { $0.hasPrefix("conflict:") })
+                ? "no hypervisor flag in /proc/cpuinfo, no /sys/hypervisor/type, DMI does not name a virtual machine"
+                : "no hypervisor flag in /proc/cpuinfo, no /sys/hypervisor/type")
+        reasons.append(contentsOf: conflicts)
         return Configuration(detected: "bare-metal", reasons: reasons)
+    }
+    if hypervisor.xenControlDomain == true {
+        var reasons = ["Xen control domain (dom0): it runs under the Xen hypervisor but drives the physical devices itself"]
+        reasons.append(contentsOf: hypervisor.evidence)
+        for device in devices where ["network", "storage", "gpu"].contains(device.kind) {
+            reasons.append("\(device.name) is owned by dom0 (not passthrough): \(device.reason)")
+        }
+        return Configuration(detected: "xen-dom0", reasons: reasons)
     }
     var reasons: [String] = []
     let who = hypervisor.vendor.map { "hypervisor \($0)" } ?? "a hypervisor of unknown vendor"

@@ -53,8 +53,12 @@ public func collectEnvironment(_ sources: FingerprintSources) -> Environment {
     if sources.cpuid == nil {
         notes.append("no CPUID source: the hypervisor is judged from cpuinfo, /sys/hypervisor and DMI only")
     }
-    let devices = collectDevices(root, hypervisorPresent: hypervisor.present, notes: &notes)
-    let configuration = detectConfiguration(hypervisor: hypervisor, devices: devices)
+    // dom0 owns the hardware: its devices are classified as on a host, not as passed through.
+    let devices = collectDevices(root, hypervisorPresent: hypervisor.present && hypervisor.xenControlDomain != true, notes: &notes)
+    var configuration = detectConfiguration(hypervisor: hypervisor, devices: devices)
+    let cgroupLocation = CgroupLocation.find(root: root)
+    let process = collectProcessLimits(sources, logicalCPUs: cpu.logicalCPUs, location: cgroupLocation)
+    configuration.container = detectContainer(root, hypervisor: hypervisor, cgroupPath: cgroupLocation?.path)
     let numa = collectNUMA(sources, logicalCPUs: cpu.logicalCPUs, memoryBytes: memoryBytes, notes: &notes)
     let (tsc, clockPath) = collectTiming(sources, hypervisorPresent: hypervisor.present, flags: allCPUFlags(root), clocksource: clock.current)
 
@@ -63,6 +67,7 @@ public func collectEnvironment(_ sources: FingerprintSources) -> Environment {
         clocksource: clock.current, availableClocksources: clock.available,
         transparentHugePages: collectTransparentHugePages(root), governor: collectGovernor(root),
         mitigations: collectMitigations(root, notes: &notes), hypervisor: hypervisor,
-        configuration: configuration, numa: numa, devices: devices, counters: collectCounters(sources),
-        notes: notes, tsc: tsc, clockGettime: clockPath, caches: { let c = collectCaches(root); return c.isEmpty ? nil : c }())
+        configuration: configuration, numa: numa, devices: devices, counters: collectCounters(sources, seccomp: process.seccomp),
+        notes: notes, tsc: tsc, clockGettime: clockPath, caches: { let c = collectCaches(root); return c.isEmpty ? nil : c }(),
+        process: process)
 }

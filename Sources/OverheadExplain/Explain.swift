@@ -3,7 +3,7 @@ import OverheadModel
 
 /// The rules `explain` evaluates, in order: noise first (it qualifies everything else).
 public let defaultRules: [any Rule] = [
-    NoiseRule(), VMExitRule(), ClocksourceRule(), NestedPagingRule(), THPRule(), VNUMARule(), WakeupRule(),
+    NoiseRule(), CPUQuotaRule(), VMExitRule(), ClocksourceRule(), NestedPagingRule(), THPRule(), VNUMARule(), WakeupRule(),
     NetworkPathRule(), StorageRule(), HiddenISARule(), ComputeRule(),
 ]
 
@@ -24,7 +24,9 @@ public func explain(
         var ordered: [(rank: Int, finding: Finding)] = []
         for (rank, rule) in rules.enumerated() {
             for var finding in rule.evaluate(context) {
-                if finding.id != NoiseRule().id { qualify(&finding, comparison: comparison, options: options) }
+                if finding.id != NoiseRule().id && finding.id != CPUQuotaRule().id {
+                    qualify(&finding, comparison: comparison, options: options, context: context)
+                }
                 ordered.append((rank, finding))
             }
         }
@@ -46,13 +48,28 @@ public func explain(
         environmentDifferences: comparison.environmentDifferences)
 }
 
-/// Marks a finding unreliable when any of its evidence is noisy or was measured under steal.
-func qualify(_ finding: inout Finding, comparison: Comparison, options: ExplainOptions) {
-    let problems = finding.evidence.compactMap {
+/// Marks a finding unreliable when any of its evidence is noisy, was measured under steal, or
+/// under CPU quota throttling (when a context with the sets is given).
+func qualify(_ finding: inout Finding, comparison: Comparison, options: ExplainOptions, context: RuleContext? = nil) {
+    var problems = finding.evidence.compactMap {
         NoiseRule.problem($0, noiseCVPct: comparison.noiseCVPct, stealThresholdPct: options.stealThresholdPct)
+    }
+    var throttled = false
+    if let context {
+        for e in finding.evidence {
+            for side in [e.baseline, e.configuration] {
+                let pct = context.results(side, benchmark: e.benchmark, paramsText: e.params)
+                    .compactMap { $0.details?["cpuThrottledPct"].flatMap(Double.init) }.max()
+                if let pct, pct > throttlingCaveatPct {
+                    throttled = true
+                    problems.append("\(e.benchmark)\(e.params.isEmpty ? "" : " \(e.params)"): CPU quota throttling in \(formatFixed(pct, 0))% of its periods (\(side))")
+                }
+            }
+        }
     }
     guard !problems.isEmpty else { return }
     finding.reliable = false
-    finding.caveats = ["unreliable: its evidence is noisy or was measured under steal time; confirm on a quiet rerun before acting"]
+    let what = throttled ? "noisy, or measured under steal time or CPU quota throttling" : "noisy or was measured under steal time"
+    finding.caveats = ["unreliable: its evidence is \(what); confirm on a quiet rerun before acting"]
         + problems + finding.caveats
 }

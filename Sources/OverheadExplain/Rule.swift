@@ -58,7 +58,9 @@ public struct RuleContext: Sendable {
 
     /// Results of a label for a row's benchmark × params, from every set of that label.
     public func results(_ label: String, benchmark: String, paramsText text: String) -> [BenchmarkResult] {
-        (sets[label] ?? []).flatMap { $0.results.filter { $0.benchmark == benchmark && paramsText($0.params) == text } }
+        (sets[label] ?? []).flatMap { set in
+            set.results.filter { $0.benchmark == benchmark && paramsText(comparableParams($0, environment: set.environment)) == text }
+        }
     }
 
     /// The largest steal percentage recorded for a case in a label's sets; nil when none recorded.

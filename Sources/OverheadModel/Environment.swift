@@ -27,13 +27,17 @@ public struct Environment: Codable, Sendable, Equatable {
     /// Every distinct CPU cache (sysfs `cpu*/cache/index*`), smallest level first; nil when
     /// sysfs has no cache information.
     public var caches: [CacheInfo]?
+    /// What this process may use: allowed CPUs, seccomp mode, its cgroup's CPU quota, cpuset and
+    /// memory limit. nil in result sets written before it was recorded.
+    public var process: ProcessLimits?
 
     public init(
         hostname: String, kernel: String, cpu: CPUInfo, memoryBytes: UInt64, clocksource: String,
         availableClocksources: [String], transparentHugePages: String?, governor: String?,
         mitigations: [String: String], hypervisor: Hypervisor, configuration: Configuration,
         numa: NUMATopology, devices: [Device], counters: CounterAvailability, notes: [String],
-        tsc: TSCInfo? = nil, clockGettime: ClockGettimePath? = nil, caches: [CacheInfo]? = nil
+        tsc: TSCInfo? = nil, clockGettime: ClockGettimePath? = nil, caches: [CacheInfo]? = nil,
+        process: ProcessLimits? = nil
     ) {
         self.hostname = hostname
         self.kernel = kernel
@@ -53,6 +57,7 @@ public struct Environment: Codable, Sendable, Equatable {
         self.tsc = tsc
         self.clockGettime = clockGettime
         self.caches = caches
+        self.process = process
     }
 
     /// Total bytes of the last-level caches (every distinct instance of the highest level), nil
@@ -156,27 +161,159 @@ public struct Hypervisor: Codable, Sendable, Equatable {
     public var vendor: String?
     /// Every CPUID 0x40000000-range signature seen, in leaf order (nested setups show several).
     public var signatures: [String]
-    /// Where the evidence came from: `cpuid`, `cpuinfo-flag`, `sys-hypervisor`, `dmi`.
+    /// Where the evidence came from: `cpuid`, `cpuinfo-flag`, `sys-hypervisor`, `dmi`; a
+    /// `conflict:` entry names evidence that was outweighed (DMI naming a VM while CPUID says none).
     public var evidence: [String]
+    /// True in Xen's control domain (dom0, `/proc/xen/capabilities` says `control_d`): it runs
+    /// under Xen but drives the physical devices itself. nil when not Xen or not recorded.
+    public var xenControlDomain: Bool?
+    /// Visible signs of nested virtualization (this guest can run guests, or runs under a nested
+    /// hypervisor), each in words; nil or empty when none was seen.
+    public var nested: [String]?
 
-    public init(present: Bool, vendor: String?, signatures: [String], evidence: [String]) {
+    public init(
+        present: Bool, vendor: String?, signatures: [String], evidence: [String], xenControlDomain: Bool? = nil,
+        nested: [String]? = nil
+    ) {
         self.present = present
         self.vendor = vendor
         self.signatures = signatures
         self.evidence = evidence
+        self.xenControlDomain = xenControlDomain
+        self.nested = nested
     }
 }
 
 /// The configuration under test as detected from inside, with the reasons in plain words.
 public struct Configuration: Codable, Sendable, Equatable {
-    /// `bare-metal`, `vm`, `vm-sriov` or `passthrough`.
+    /// The machine layer: `bare-metal`, `vm`, `vm-sriov`, `passthrough` or `xen-dom0`.
     public var detected: String
     public var reasons: [String]
+    /// The container layer above the machine (container runtime, Kubernetes pod, sandbox); nil in
+    /// result sets written before it was recorded.
+    public var container: ContainerLayer?
 
-    public init(detected: String, reasons: [String]) {
+    public init(detected: String, reasons: [String], container: ContainerLayer? = nil) {
         self.detected = detected
         self.reasons = reasons
+        self.container = container
     }
+
+    /// The label a run gets when `--label` is not given: the machine layer, followed by the
+    /// container layer when there is one (`vm-container`, `bare-metal-pod`, `vm-kata`).
+    public var defaultLabel: String {
+        guard let container, let suffix = container.labelSuffix else { return detected }
+        return "\(detected)-\(suffix)"
+    }
+}
+
+/// Whether the run was inside a container, and which, as detected from inside.
+public struct ContainerLayer: Codable, Sendable, Equatable {
+    /// `none`, `container` or `pod` (a Kubernetes pod's container).
+    public var detected: String
+    /// `docker`, `containerd`, `cri-o`, `podman`, `systemd-nspawn`, `lxc`, ...; nil when none or
+    /// not recognisable.
+    public var runtime: String?
+    /// A sandboxed runtime: `gvisor` (a user-space kernel) or `kata` (a VM per pod); nil otherwise.
+    public var sandbox: String?
+    /// Evidence of a Kubernetes pod (service-account mount, environment, kubepods cgroup).
+    public var kubernetes: Bool
+    /// Every piece of evidence, in words.
+    public var reasons: [String]
+
+    public init(detected: String, runtime: String?, sandbox: String?, kubernetes: Bool, reasons: [String]) {
+        self.detected = detected
+        self.runtime = runtime
+        self.sandbox = sandbox
+        self.kubernetes = kubernetes
+        self.reasons = reasons
+    }
+
+    /// `container`, `pod`, `gvisor`, `kata`; nil when there is no container layer.
+    public var labelSuffix: String? {
+        guard detected != "none" else { return nil }
+        return sandbox ?? detected
+    }
+
+    /// One line: `pod (containerd, gvisor)`, `container (podman)`, `none`.
+    public var summary: String {
+        let extra = [runtime, sandbox].compactMap { $0 }
+        return extra.isEmpty ? detected : "\(detected) (\(extra.joined(separator: ", ")))"
+    }
+}
+
+/// What the measuring process may use, as the kernel limits it: the CPUs in its affinity mask,
+/// the seccomp mode, and its cgroup's limits.
+public struct ProcessLimits: Codable, Sendable, Equatable {
+    /// CPUs this process may run on (sched_getaffinity, `Cpus_allowed_list`), in order.
+    public var allowedCPUs: [Int]
+    /// `disabled`, `strict` or `filter` (the Seccomp field of /proc/self/status); nil when unknown.
+    public var seccomp: String?
+    /// Seccomp filters attached (`Seccomp_filters`); nil when the kernel does not say.
+    public var seccompFilters: Int?
+    /// The cgroup this process runs in and its limits; nil when no cgroup file system is visible.
+    public var cgroup: CgroupLimits?
+
+    public init(allowedCPUs: [Int], seccomp: String?, seccompFilters: Int?, cgroup: CgroupLimits?) {
+        self.allowedCPUs = allowedCPUs
+        self.seccomp = seccomp
+        self.seccompFilters = seccompFilters
+        self.cgroup = cgroup
+    }
+}
+
+/// The limits of the cgroup a process runs in, the tightest along its path to the root.
+public struct CgroupLimits: Codable, Sendable, Equatable {
+    /// 1 (legacy hierarchies) or 2 (unified).
+    public var version: Int
+    /// The process's cgroup path (`/kubepods.slice/...`), from /proc/self/cgroup.
+    public var path: String
+    /// CFS quota per period in microseconds; nil when unlimited (`max`, `-1`).
+    public var cpuQuotaUs: Int?
+    /// CFS period in microseconds; nil when there is no quota.
+    public var cpuPeriodUs: Int?
+    /// The cgroup (path) whose quota is the tightest; nil without a quota.
+    public var cpuQuotaSetBy: String?
+    /// CPUs of the effective cpuset; nil when not readable.
+    public var cpusetEffective: [Int]?
+    /// Memory limit in bytes, the tightest along the path; nil when unlimited.
+    public var memoryLimitBytes: UInt64?
+    /// What could not be read or was inferred (a controller not mounted, a path outside the mount).
+    public var notes: [String]
+
+    public init(
+        version: Int, path: String, cpuQuotaUs: Int?, cpuPeriodUs: Int?, cpuQuotaSetBy: String?,
+        cpusetEffective: [Int]?, memoryLimitBytes: UInt64?, notes: [String]
+    ) {
+        self.version = version
+        self.path = path
+        self.cpuQuotaUs = cpuQuotaUs
+        self.cpuPeriodUs = cpuPeriodUs
+        self.cpuQuotaSetBy = cpuQuotaSetBy
+        self.cpusetEffective = cpusetEffective
+        self.memoryLimitBytes = memoryLimitBytes
+        self.notes = notes
+    }
+
+    /// The quota as CPUs (quota / period, 0.5 = half a CPU); nil without a quota.
+    public var cpuLimit: Double? {
+        guard let q = cpuQuotaUs, let p = cpuPeriodUs, p > 0 else { return nil }
+        return Double(q) / Double(p)
+    }
+}
+
+/// Formats a CPU list the kernel's way: `[0, 1, 2, 5]` → `0-2,5`.
+public func formatCPUList(_ cpus: [Int]) -> String {
+    let sorted = Array(Set(cpus)).sorted()
+    var parts: [String] = []
+    var i = 0
+    while i < sorted.count {
+        var j = i
+        while j + 1 < sorted.count && sorted[j + 1] == sorted[j] + 1 { j += 1 }
+        parts.append(j == i ? "\(sorted[i])" : "\(sorted[i])-\(sorted[j])")
+        i = j + 1
+    }
+    return parts.joined(separator: ",")
 }
 
 /// NUMA nodes and the SLIT distance matrix.

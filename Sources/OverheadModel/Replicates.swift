@@ -4,7 +4,10 @@
 
 /// Warnings derived from the replicates start with these words; `refreshReplicateFindings`
 /// replaces them, so combining results never repeats or keeps a stale one.
-private let derivedWarningPrefixes = ["steal time was ", "only ", "replicates disagree"]
+private let derivedWarningPrefixes = ["steal time was ", "only ", "replicates disagree", "CPU quota throttling: "]
+
+// Keys of `details` that `refreshReplicateFindings` derives from the replicates' throttling counts.
+private let throttlingDetailKeys = ["cpuThrottledPct", "cpuThrottledPeriods", "cpuPeriods", "cpuThrottledMs"]
 
 extension BenchmarkResult {
     /// Recomputes what depends on all replicates together: the summary, the steal percentage and
@@ -34,11 +37,38 @@ extension BenchmarkResult {
                 }
             }
         }
+        refreshThrottling(reps)
         let replicateCount = max(1, reps.count)
         if replicateCount < minimumReplicates {
             warnings.append(
                 "only \(replicateCount) replicate\(replicateCount == 1 ? "" : "s"): compare needs at least \(minimumReplicates) a side for a verdict")
         }
+    }
+}
+
+extension BenchmarkResult {
+    /// CPU quota throttling over the replicates that counted it: `details.cpuThrottledPct` (share of
+    /// the quota periods in which the cgroup was throttled), `cpuThrottledPeriods`, `cpuPeriods`,
+    /// `cpuThrottledMs`, and a warning above 1% of the periods (the threshold steal uses).
+    mutating func refreshThrottling(_ reps: [Replicate]) {
+        var d = details ?? [:]
+        for key in throttlingDetailKeys { d[key] = nil }
+        let counted = reps.filter { $0.cpuPeriods != nil }
+        let periods = counted.reduce(0) { $0 + ($1.cpuPeriods ?? 0) }
+        if periods > 0 {
+            let throttled = counted.reduce(0) { $0 + ($1.cpuThrottledPeriods ?? 0) }
+            let ms = Double(counted.reduce(0) { $0 + ($1.cpuThrottledUs ?? 0) }) / 1000
+            let pct = 100 * Double(throttled) / Double(periods)
+            d["cpuThrottledPct"] = format1(pct)
+            d["cpuThrottledPeriods"] = String(throttled)
+            d["cpuPeriods"] = String(periods)
+            d["cpuThrottledMs"] = format1(ms)
+            if pct > 1 {
+                warnings.append(
+                    "CPU quota throttling: the cgroup's CPU quota ran out in \(throttled) of \(periods) periods (\(Int(pct.rounded()))%, \(format1(ms)) ms throttled): these figures measure the quota, not the machine")
+            }
+        }
+        details = d.isEmpty ? nil : d
     }
 }
 

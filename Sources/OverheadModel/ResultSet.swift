@@ -241,11 +241,22 @@ public struct Replicate: Codable, Sendable, Equatable {
     public var migrations: Int?
     /// Robust spread of the replicate's samples: 1.4826 × MAD / median (a fraction), 0 when the median is 0.
     public var robustCV: Double
+    /// CFS quota periods of the process's cgroup while it ran (cpu.stat `nr_periods`); nil without
+    /// a CPU quota or a cgroup.
+    public var cpuPeriods: Int?
+    /// Of those, the periods in which the quota ran out and every thread was stopped (`nr_throttled`).
+    public var cpuThrottledPeriods: Int?
+    /// Time the cgroup spent throttled, µs (`throttled_usec`, summed over CPUs).
+    public var cpuThrottledUs: Int?
 
     public init(
         sampleCount: Int, median: Double, iterationsPerSample: Int, overheadNsPerOp: Double?, measuredSeconds: Double,
-        stealTicks: Int?, involuntaryContextSwitches: Int, migrations: Int?, robustCV: Double
+        stealTicks: Int?, involuntaryContextSwitches: Int, migrations: Int?, robustCV: Double,
+        cpuPeriods: Int? = nil, cpuThrottledPeriods: Int? = nil, cpuThrottledUs: Int? = nil
     ) {
+        self.cpuPeriods = cpuPeriods
+        self.cpuThrottledPeriods = cpuThrottledPeriods
+        self.cpuThrottledUs = cpuThrottledUs
         self.sampleCount = sampleCount
         self.median = median
         self.iterationsPerSample = iterationsPerSample

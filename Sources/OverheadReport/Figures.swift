@@ -41,11 +41,13 @@ struct FigureTable {
             var threads: [CaseID: Int] = [:]
             for loaded in group.sets {
                 for r in loaded.set.results {
-                    let id = CaseID(benchmark: r.benchmark, paramsText: OverheadCompare.paramsText(r.params))
+                    // Matched as compare matches them: by the resolved thread count, never `all`.
+                    let matched = comparableParams(r, environment: loaded.set.environment)
+                    let id = CaseID(benchmark: r.benchmark, paramsText: OverheadCompare.paramsText(matched))
                     if unit[id] == nil {
                         unit[id] = r.unit
                         cases.append(id)
-                        params[id] = r.params
+                        params[id] = matched
                         better[id] = r.better
                     }
                     guard let factor = UnitConversion.factor(from: r.unit, to: unit[id]!) else {
@@ -54,7 +56,7 @@ struct FigureTable {
                     }
                     samples[id, default: []].append(contentsOf: r.samples.map { $0 * factor })
                     sets[id, default: 0] += 1
-                    if threads[id] == nil, let t = r.params["threads"] {
+                    if threads[id] == nil, let t = matched["threads"] {
                         threads[id] = Int(t) ?? (r.cpus.isEmpty ? nil : r.cpus.count)
                     }
                 }

@@ -4,7 +4,14 @@ import OverheadModel
 extension ReportBuilder {
     /// The first result of `benchmark` with `params` matching in a configuration's first set.
     func firstResult(_ label: String, _ benchmark: String, where match: ([String: String]) -> Bool = { _ in true }) -> [BenchmarkResult] {
-        (groups[label]?.sets.first?.set.results ?? []).filter { $0.benchmark == benchmark && match($0.params) }
+        (groups[label]?.sets.first?.set.results ?? []).filter { $0.benchmark == benchmark && match(requestedParams($0)) }
+    }
+
+    /// Params as the workload asked for them: `threads=all` where it was resolved to a count.
+    private func requestedParams(_ r: BenchmarkResult) -> [String: String] {
+        var params = r.params
+        if let requested = r.details?["threadsRequested"] { params["threads"] = requested }
+        return params
     }
 
     /// One heatmap per configuration and NUMA benchmark: rows cpuNode, columns memNode, each cell

@@ -595,9 +595,26 @@ struct ReportBuilder {
                 if !h.evidence.isEmpty { text += "; evidence: \(h.evidence.joined(separator: ", "))" }
                 return text
             }),
+            ("container layer", { s in
+                guard let c = s.set.environment.configuration.container else { return "not recorded" }
+                return c.summary + (c.reasons.isEmpty ? "" : "\n" + c.reasons.joined(separator: "\n"))
+            }),
             ("CPU", { s in
                 let c = s.set.environment.cpu
                 return "\(c.model) (\(c.vendor)); \(c.logicalCPUs) logical CPUs, SMT \(c.smt ? "on" : "off")"
+            }),
+            ("allowed CPUs, seccomp", { s in
+                guard let p = s.set.environment.process else { return "not recorded" }
+                let filters = p.seccompFilters.map { $0 > 0 ? " (\($0) filter\($0 == 1 ? "" : "s"))" : "" } ?? ""
+                return "\(formatCPUList(p.allowedCPUs)) (\(p.allowedCPUs.count)); seccomp \(p.seccomp ?? "unknown")\(filters)"
+            }),
+            ("cgroup", { s in
+                guard let p = s.set.environment.process else { return "not recorded" }
+                guard let g = p.cgroup else { return "none visible" }
+                let quota = g.cpuLimit.map { "CPU quota \(formatFigure($0)) CPUs (\(g.cpuQuotaUs ?? 0) µs per \(g.cpuPeriodUs ?? 0) µs)" } ?? "no CPU quota"
+                let cpuset = g.cpusetEffective.map { "cpuset \(formatCPUList($0))" } ?? "cpuset unknown"
+                let memory = g.memoryLimitBytes.map { "memory limit \(formatBytes(Double($0)))iB" } ?? "no memory limit"
+                return "v\(g.version) \(g.path): \(quota), \(cpuset), \(memory)"
             }),
             ("microcode", { $0.set.environment.cpu.microcode ?? "unknown" }),
             ("CPU flags", { $0.set.environment.cpu.flags.joined(separator: " ") }),

@@ -18,7 +18,7 @@ import Testing
         #expect(!ColorChoice.never.enabled(isTerminal: true, environment: tty))
     }
 
-    @Test func progressLinesCarryElapsedTimeAndETA() {
+    @Test func progressLinesCarryElapsedTimeAndETA() throws {
         let p = ProgressPrinter(enabled: true, terminal: false, now: 1000)
         func event(_ done: Int, _ replicate: Int) -> ProgressEvent {
             ProgressEvent(done: done, total: 4, replicate: replicate, replicates: 3, caseName: "sys.null")
@@ -33,8 +33,11 @@ import Testing
         #expect(p.line(event(0, 3), now: 1050) == "replicate 3/3 [1/4] sys.null  elapsed 50s, ETA 25s")
         #expect(p.line(event(3, 3), now: 1065) == "replicate 3/3 [4/4] sys.null  elapsed 1m05s, ETA 10s")
         // A worker process starts with the run's start and the replicate time from its parent.
-        let env = p.environment(finishedReplicateSeconds: [20, 30])
-        let worker = ProgressPrinter(enabled: true, terminal: false, environment: env, now: 1100)
+        let args = p.workerArguments(finishedReplicateSeconds: [20, 30])
+        #expect(args == ["--progress-start", "1000.0", "--progress-replicate-seconds", "25.0"])
+        let worker = ProgressPrinter(enabled: true, terminal: false, runStart: 1000, replicateSeconds: 25, now: 1100)
+        let parsed = try #require(try OverheadBench.parseAsRoot(["run", "--quick"] + args) as? OverheadBench.Run)
+        #expect(parsed.progressStart == 1000 && parsed.progressReplicateSeconds == 25)
         #expect(worker.line(event(0, 3), now: 1100) == "replicate 3/3 [1/4] sys.null  elapsed 1m40s, ETA 25s")
         #expect(formatDuration(3725) == "1h02m")
     }
