@@ -40,6 +40,9 @@ struct ComparisonFlags: ParsableArguments {
     @Option(name: .customLong("noise-cv"), parsing: .unconditional, help: "Flag a row noisy when either side's robust spread (1.4826·MAD/median of the replicate medians) is above this, in percent.")
     var noiseCV: Double = 5
 
+    @Option(help: "Colour the table's verdicts: auto (a terminal, unless NO_COLOR is set or TERM is dumb), always or never.")
+    var color: ColorChoice = .auto
+
     @Flag(help: "Refuse (exit 1) when the sets differ in more than the configuration under test (CPU model, microcode, kernel, tool version, workload, THP, clocksource, CPUs, cgroup limits, container layer, seccomp).")
     var strict = false
 
@@ -62,7 +65,7 @@ struct ComparisonFlags: ParsableArguments {
         if strict && !comparison.environmentDifferences.isEmpty {
             throw CompareError.environmentDiffers(comparison.environmentDifferences)
         }
-        let colour = format == .table && Terminal.stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        let colour = format == .table && color.enabled(isTerminal: Terminal.stdoutIsTerminal)
         return OverheadCompare.render(comparison, format: format.format, colour: colour)
     }
 }
@@ -81,10 +84,10 @@ extension OverheadBench {
                 incompatible units, --strict refusal). See docs/compare.md.
                 """)
 
-        @Argument(help: "Result-set files, or directories searched recursively for *.json.")
+        @Argument(help: "Result-set files, or directories searched recursively for *.json.", completion: Completions.resultSets)
         var inputs: [String] = []
 
-        @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).")
+        @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).", completion: Completions.labels)
         var baseline: String?
 
         @OptionGroup var flags: ComparisonFlags

@@ -24,10 +24,10 @@ extension OverheadBench {
                 may be a directory: its sets are merged. See docs/compare.md.
                 """)
 
-        @Argument(help: "The baseline: a result-set file (or a directory of them).")
+        @Argument(help: "The baseline: a result-set file (or a directory of them).", completion: Completions.resultSets)
         var a: String
 
-        @Argument(help: "The result set compared with it.")
+        @Argument(help: "The result set compared with it.", completion: Completions.resultSets)
         var b: String
 
         @Option(parsing: .unconditional, help: "Smallest change, in percent, that counts as a regression or improvement (the minimum effect; it must also be significant). Default: --min-effect.")

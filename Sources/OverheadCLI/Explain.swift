@@ -29,10 +29,10 @@ extension OverheadBench {
                 Exit status: 0 on success, 1 on an error (unreadable input, incompatible units, a bad option).
                 """)
 
-        @Argument(help: "Result-set files, or directories searched recursively for *.json.")
+        @Argument(help: "Result-set files, or directories searched recursively for *.json.", completion: Completions.resultSets)
         var inputs: [String] = []
 
-        @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).")
+        @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).", completion: Completions.labels)
         var baseline: String?
 
         @Option(help: "Output format: text, markdown or json.")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OverheadBenchmarks
 import OverheadCompare
+import OverheadExplain
 import OverheadModel
 import OverheadReport
 import OverheadSystem
@@ -19,13 +20,13 @@ extension OverheadBench {
                 writes to stdout. See docs/report.md.
                 """)
 
-        @Argument(help: "Result-set files, or directories searched recursively for *.json.")
+        @Argument(help: "Result-set files, or directories searched recursively for *.json.", completion: Completions.resultSets)
         var inputs: [String] = []
 
-        @Option(name: .shortAndLong, help: "Where to write the HTML page (`-` for stdout).")
+        @Option(name: .shortAndLong, help: "Where to write the HTML page (`-` for stdout).", completion: .file(extensions: ["html"]))
         var output: String
 
-        @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).")
+        @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).", completion: Completions.labels)
         var baseline: String?
 
         @Flag(help: "Overwrite --output if it exists.")
@@ -73,9 +74,24 @@ extension OverheadBench {
             } else if let baseline, !groups.contains(where: { $0.name == baseline }) {
                 throw CompareError.unknownBaseline(baseline, available: groups.map(\.name))
             }
+            // explain's findings on the same comparison, with their evidence (as `explain` prints them).
+            var findings: [ReportFinding] = []
+            if let comparison {
+                let explanation = OverheadExplain.explain(comparison, groups: groups, options: ExplainOptions())
+                findings = explanation.configurations.flatMap(\.findings).map { f in
+                    ReportFinding(
+                        severity: f.severity.rawValue, title: f.title, configuration: f.configuration, baseline: f.baseline,
+                        evidence: f.evidence.map {
+                            ReportEvidence(
+                                benchmark: $0.benchmark, params: $0.params, unit: $0.unit, baselineMedian: $0.baselineMedian, median: $0.median,
+                                overheadPct: $0.overheadPct, ciLowPct: $0.ciLowPct, ciHighPct: $0.ciHighPct, verdict: $0.verdict, noisy: $0.noisy)
+                        },
+                        facts: f.facts, cause: f.cause, remedy: f.remedy, reference: f.reference, reliable: f.reliable, caveats: f.caveats)
+                }
+            }
             return renderReport(ReportInput(
                 groups: groups, comparison: comparison, benchmarks: Catalog.registry.benchmarks.map(\.info), generatedAt: generatedAt,
-                notes: comparison == nil ? input.notes : []))
+                notes: comparison == nil ? input.notes : [], findings: findings))
         }
     }
 }

@@ -26,16 +26,16 @@ extension OverheadBench {
                 usage error.
                 """)
 
-        @Option(help: "Workload name (Workloads/NAME.yaml) or path to a workload file. Default: default (quick with --quick).")
+        @Option(help: "Workload name (Workloads/NAME.yaml) or path to a workload file. Default: default (quick with --quick).", completion: Completions.workloads)
         var workload: String?
 
-        @Option(help: "Comma-separated globs on benchmark ids, e.g. 'sys.*,timer.clock_gettime'. Repeatable.")
+        @Option(help: "Comma-separated globs on benchmark ids, e.g. 'sys.*,timer.clock_gettime'. Repeatable.", completion: Completions.benchmarkPatterns)
         var only: [String] = []
 
-        @Option(help: "Configuration label for this run (default: the detected configuration: bare-metal, vm, vm-sriov, passthrough).")
+        @Option(help: "Configuration label for this run (default: the detected configuration: bare-metal, vm, vm-sriov, passthrough).", completion: Completions.labels)
         var label: String?
 
-        @Option(help: "Where to write the result set; '-' writes it to stdout.")
+        @Option(help: "Where to write the result set; '-' writes it to stdout.", completion: .file(extensions: ["json"]))
         var output: String?
 
         @Flag(help: "Overwrite --output if it exists.")
@@ -59,7 +59,7 @@ extension OverheadBench {
         @Flag(help: "Read no performance counters.")
         var noCounters = false
 
-        @Option(parsing: .unconditional, help: "Percent of MemAvailable one benchmark may allocate (1-90).")
+        @Option(parsing: .unconditional, help: "Percent of MemAvailable (or of what the cgroup memory limit still leaves, when less) one benchmark may allocate (1-90).")
         var memoryLimit: Double = 50
 
         @Option(parsing: .unconditional, help: "Percent of the I/O directory's free space scratch files may take (1-90).")
@@ -85,7 +85,14 @@ extension OverheadBench {
         @Option(help: .hidden)
         var skipCases: String?
 
-        @Option(name: .customLong("io-dir"), help: "Directory for io.* scratch files (default: the result set's directory; files are unlinked at creation and gone after the run).")
+        /// Set only by the parent run: when the run started (Unix seconds) and the mean seconds of
+        /// its finished replicates, so a worker's progress line counts from the run (`ProgressPrinter`).
+        @Option(help: .hidden)
+        var progressStart: Double?
+        @Option(help: .hidden)
+        var progressReplicateSeconds: Double?
+
+        @Option(name: .customLong("io-dir"), help: "Directory for io.* scratch files (default: the result set's directory; files are unlinked at creation and gone after the run).", completion: .directory)
         var ioDir: String?
 
         var patterns: [String] {
@@ -146,7 +153,7 @@ extension OverheadBench {
             let startedAt = Date()
             let destination = try prepareDestination(label: runLabel, host: environment.hostname, at: startedAt)
             let resolution = measuredResolutionNs(of: MonotonicRawClock())
-            let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal)
+            let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal && Terminal.understandsEscapes())
             Interrupt.install()
             let outcome: EngineOutcome
             let isolation: ReplicateIsolation = settings.replicates > 1 ? replicateIsolation : .inProcess
@@ -274,7 +281,9 @@ extension OverheadBench {
             // The parent may have died before the line above took effect.
             if getppid() != parent { throw ExitCode(130) }
             let environment = collectEnvironment(.live)
-            let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal)
+            let progress = ProgressPrinter(
+                enabled: !quiet, terminal: Terminal.stderrIsTerminal && Terminal.understandsEscapes(), runStart: progressStart,
+                replicateSeconds: progressReplicateSeconds)
             var toRun = cases
             if let skipCases, let data = FileManager.default.contents(atPath: skipCases),
                 let skipped = try? JSONDecoder().decode([SkippedBenchmark].self, from: data)
@@ -333,7 +342,10 @@ extension OverheadBench {
             let skipPath = scratch.appendingPathComponent("skip.json")
             var interrupted = false
             var failures: [String] = []
+            var replicateSeconds: [Double] = []
             for replicate in 0..<settings.replicates {
+                let replicateStart = Date()
+                defer { replicateSeconds.append(Date().timeIntervalSince(replicateStart)) }
                 if Interrupt.signal != nil { interrupted = true; break }
                 let partPath = scratch.appendingPathComponent("replicate-\(replicate).json").path
                 if !skippedSoFar.isEmpty, let data = try? JSONEncoder().encode(skippedSoFar) {
@@ -354,6 +366,7 @@ extension OverheadBench {
                 if let events { arguments += ["--events", events] }
                 if noCounters { arguments.append("--no-counters") }
                 if let peer { arguments += ["--peer", peer] }
+                arguments += progress.workerArguments(finishedReplicateSeconds: replicateSeconds)
                 let process: ChildProcess
                 do {
                     process = try ChildProcess(path: executable.path, arguments: arguments)
@@ -587,18 +600,41 @@ func renderRunSummary(_ set: ResultSet) -> String {
 }
 
 /// Progress on stderr: one rewritten line on a terminal, plain lines otherwise, nothing with --quiet.
-final class ProgressPrinter: Sendable {
+/// Each line says the time since the run started and an ETA: every replicate measures the same
+/// cases, so once one replicate has finished its duration (calibration included) predicts the
+/// others; during the first, the ETA scales the time so far by the cases still to come.
+/// Worker processes learn the run's start and the finished replicates' mean duration from the
+/// parent (hidden `run` options, `workerArguments`), so their lines count from the run, not the worker.
+final class ProgressPrinter: @unchecked Sendable {
     let enabled: Bool
     let terminal: Bool
-
-    init(enabled: Bool, terminal: Bool) {
+    /// Guards the timing state below (the engine may report from any thread).
+    private let lock = NSLock()
+    private let runStart: Double
+    private var replicateStart: Double
+    private var currentReplicate = 0
+    private var replicateSeconds: [Double]
+    init(enabled: Bool, terminal: Bool, runStart: Double? = nil, replicateSeconds: Double? = nil, now: Double = Date().timeIntervalSince1970) {
         self.enabled = enabled
         self.terminal = terminal
+        self.runStart = runStart ?? now
+        replicateStart = now
+        self.replicateSeconds = replicateSeconds.map { [$0] } ?? []
+    }
+
+    /// The hidden `run` options that hand a worker starting now the run's start and the mean
+    /// duration of the finished replicates.
+    func workerArguments(finishedReplicateSeconds: [Double]) -> [String] {
+        var args = ["--progress-start", String(runStart)]
+        if !finishedReplicateSeconds.isEmpty {
+            args += ["--progress-replicate-seconds", String(finishedReplicateSeconds.reduce(0, +) / Double(finishedReplicateSeconds.count))]
+        }
+        return args
     }
 
     func show(_ event: ProgressEvent) {
         guard enabled else { return }
-        let text = "replicate \(event.replicate)/\(event.replicates) [\(event.done + 1)/\(event.total)] \(event.caseName)"
+        let text = line(event, now: Date().timeIntervalSince1970)
         if terminal {
             StandardStream.error.write("\r\u{1B}[K\(text)")
         } else {
@@ -606,7 +642,40 @@ final class ProgressPrinter: Sendable {
         }
     }
 
+    /// The progress line for `event` at time `now` (Unix seconds).
+    func line(_ event: ProgressEvent, now: Double) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if event.replicate != currentReplicate {
+            // In-process replicates: the previous one just ended.
+            if currentReplicate != 0 { replicateSeconds.append(now - replicateStart) }
+            currentReplicate = event.replicate
+            replicateStart = now
+        }
+        let elapsed = now - runStart
+        let inReplicate = now - replicateStart
+        let replicatesLeft = Double(max(0, event.replicates - event.replicate))
+        var eta: Double?
+        if !replicateSeconds.isEmpty {
+            let perReplicate = replicateSeconds.reduce(0, +) / Double(replicateSeconds.count)
+            eta = max(0, perReplicate - inReplicate) + perReplicate * replicatesLeft
+        } else if event.done > 0, event.total > 0 {
+            let perReplicate = inReplicate / Double(event.done) * Double(event.total)
+            eta = max(0, perReplicate - inReplicate) + perReplicate * replicatesLeft
+        }
+        return "replicate \(event.replicate)/\(event.replicates) [\(event.done + 1)/\(event.total)] \(event.caseName)  "
+            + "elapsed \(formatDuration(elapsed)), ETA \(eta.map(formatDuration) ?? "?")"
+    }
+
     func finish() {
         if enabled && terminal { StandardStream.error.write("\r\u{1B}[K") }
     }
+}
+
+/// `42s`, `3m05s`, `1h02m`: a duration for a progress line.
+func formatDuration(_ seconds: Double) -> String {
+    let s = Int(max(0, seconds).rounded())
+    if s < 60 { return "\(s)s" }
+    if s < 3600 { return String(format: "%dm%02ds", s / 60, s % 60) }
+    return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60)
 }

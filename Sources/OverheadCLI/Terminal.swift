@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Glibc
 import OverheadSystem
@@ -51,4 +52,31 @@ func formatFigure(_ value: Double) -> String {
     if magnitude >= 100 { return String(format: "%.1f", value) }
     if magnitude >= 10 { return String(format: "%.2f", value) }
     return String(format: "%.3f", value)
+}
+
+/// `--color`: whether tables get ANSI colour.
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    /// Colour when stdout is a terminal that understands it: not with `NO_COLOR` set to anything
+    /// non-empty (no-color.org) and not with `TERM=dumb` or no `TERM`.
+    case auto
+    case always
+    case never
+
+    /// Whether to colour output going to a terminal (`isTerminal`) in `environment`.
+    func enabled(isTerminal: Bool, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        switch self {
+        case .always: return true
+        case .never: return false
+        case .auto: return isTerminal && (environment["NO_COLOR"] ?? "").isEmpty && Terminal.understandsEscapes(environment)
+        }
+    }
+}
+
+extension Terminal {
+    /// Whether the terminal named by `TERM` takes ANSI escapes (cursor moves, colour): not `dumb`,
+    /// not unset (a terminal without TERM is an unknown one).
+    static func understandsEscapes(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        guard let term = environment["TERM"], !term.isEmpty else { return false }
+        return term != "dumb"
+    }
 }

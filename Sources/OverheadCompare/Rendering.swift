@@ -249,7 +249,14 @@ public let comparisonCSVColumns = [
     "benchmark", "params", "metric", "unit", "better", "baseline", "configuration", "baseline_median", "median",
     "overhead_pct", "ci_low_pct", "ci_high_pct", "p_value", "verdict", "noisy", "baseline_n", "n", "baseline_sets", "sets",
     "baseline_cv_pct", "cv_pct", "q_value", "mde_pct", "baseline_replicates", "replicates", "baseline_robust_cv_pct", "robust_cv_pct",
+    "case",
 ]
+
+/// The `case` column of `compare --format csv` (as in `export`): benchmark and params as one
+/// never-empty label (`mem.lat bytes=16K pages=4k`), to plot or group by without building it.
+func caseLabel(benchmark: String, paramsText: String) -> String {
+    paramsText.isEmpty ? benchmark : benchmark + " " + paramsText.replacingOccurrences(of: ";", with: " ")
+}
 
 /// One row per benchmark × params × configuration; benchmarks on one side only follow with verdict
 /// `missing` and the absent side's figures empty.
@@ -262,7 +269,7 @@ public func renderCSV(_ c: Comparison) -> String {
             csvNumber(r.pValue), r.verdict.rawValue, r.noisy ? "true" : "false", String(r.baselineN), String(r.n),
             String(r.baselineSets), String(r.sets), csvNumber(r.baselineCVPct), csvNumber(r.cvPct),
             csvNumber(r.qValue), csvNumber(r.mdePct), String(r.baselineReplicates), String(r.replicates),
-            csvNumber(r.baselineRobustCVPct), csvNumber(r.robustCVPct),
+            csvNumber(r.baselineRobustCVPct), csvNumber(r.robustCVPct), caseLabel(benchmark: r.benchmark, paramsText: r.paramsText),
         ]
         lines.append(fields.map(csvField).joined(separator: ","))
     }
@@ -276,6 +283,7 @@ public func renderCSV(_ c: Comparison) -> String {
             fields[5] = c.baseline.label
             fields[6] = configuration
             fields[13] = "missing"
+            fields[fields.count - 1] = caseLabel(benchmark: m.benchmark, paramsText: m.paramsText)
             lines.append(fields.map(csvField).joined(separator: ","))
         }
     }

@@ -85,17 +85,31 @@ extension ReportBuilder {
                 for r in firstResult(label, id) {
                     guard let d = r.derived, let p50 = d["p50Us"], let p99 = d["p99Us"] else { continue }
                     let params = r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                    rows.append([id, params, label, formatFigure(p50), formatFigure(p99), d["p999Us"].map(formatFigure) ?? "–", d["latencyOps"].map { String(Int($0)) } ?? "–"])
+                    let ops = d["latencyOps"]
+                    // A percentile only where the operations support it (`percentileSupported`).
+                    func shown(_ v: Double?, _ q: Double) -> String {
+                        guard let v else { return "–" }
+                        return percentileSupported(q, operations: ops) ? formatFigure(v) : "– (too few ops)"
+                    }
+                    rows.append([id, params, label, shown(p50, 0.5), shown(p99, 0.99), shown(d["p999Us"], 0.999), ops.map { String(Int($0)) } ?? "–"])
                 }
             }
         }
         guard !rows.isEmpty else { return }
         m.raw("<div class=\"scroll\"><table class=\"numbers\">")
-        m.raw("<caption>Latency percentiles (µs) of single operations, first result set per configuration</caption>")
+        m.raw("<caption>Latency percentiles (µs) of single operations, first result set per configuration; a percentile is shown only with at least 10 operations beyond it (p99: 1,000 ops, p99.9: 10,000)</caption>")
         m.raw("<tr><th scope=\"col\">benchmark</th><th scope=\"col\">params</th><th scope=\"col\">configuration</th><th scope=\"col\">p50 µs</th><th scope=\"col\">p99 µs</th><th scope=\"col\">p99.9 µs</th><th scope=\"col\">ops</th></tr>")
         for r in rows {
             m.raw("<tr>" + r.enumerated().map { i, cell in i >= 3 ? "<td class=\"num\">\(escapeHTML(cell))</td>" : "<td>\(escapeHTML(cell))</td>" }.joined() + "</tr>")
         }
         m.raw("</table></div>")
     }
+}
+
+/// Whether `operations` timed operations support the `q` quantile: at least 10 of them beyond it
+/// (n·(1−q) ≥ 10), so the figure is not one or two outliers (p99 needs 1,000 operations, p99.9
+/// 10,000; the median 20). Unknown counts support nothing but the median.
+func percentileSupported(_ q: Double, operations: Double?) -> Bool {
+    guard let operations else { return q <= 0.5 }
+    return operations * (1 - q) >= 10 - 1e-9
 }

@@ -18,12 +18,15 @@ public struct ReportInput: Sendable {
     public var notes: [String]
     /// The page title.
     public var title: String
+    /// What `explain` concludes from the same comparison, shown with its evidence.
+    public var findings: [ReportFinding]
 
     /// A report of `groups`, compared when `comparison` is given.
     public init(
         groups: [SetGroup], comparison: Comparison?, benchmarks: [BenchmarkInfo], generatedAt: String? = nil, notes: [String] = [],
-        title: String = "Hypervisor overhead report"
+        title: String = "Hypervisor overhead report", findings: [ReportFinding] = []
     ) {
+        self.findings = findings
         self.groups = groups
         self.comparison = comparison
         self.benchmarks = benchmarks
@@ -102,6 +105,7 @@ struct ReportBuilder {
         m.raw("<body>")
         header(&m)
         summary(&m)
+        findingsSection(&m)
         for cat in categories { categorySection(cat, &m) }
         missing(&m)
         skipped(&m)
@@ -125,6 +129,7 @@ struct ReportBuilder {
         m.element("p", [("class", "meta")], text: line)
         m.block("nav", [("aria-label", "Sections")]) { m in
             var links: [(String, String)] = [("summary", "Summary")]
+            if comparison != nil { links.append(("findings", "Findings")) }
             links += categories.map { ("cat-\(slug($0))", categoryNote($0).title) }
             links += [("missing", "Not on every side"), ("skipped", "Skipped"), ("warnings", "Warnings"), ("environments", "Environments"), ("method", "Method")]
             m.raw(links.map { "<a href=\"#\($0.0)\">\(escapeHTML($0.1))</a>" }.joined(separator: " · "))
@@ -182,6 +187,26 @@ struct ReportBuilder {
         m.raw("</section>")
     }
 
+    /// One sentence on how much of a configuration's data is trustworthy and what it can resolve:
+    /// noisy, inconclusive and insufficient rows, and the median minimum detectable effect.
+    func resolution(_ rows: [ComparisonRow], minEffect: Double) -> String {
+        guard !rows.isEmpty else { return "No rows to judge." }
+        let n = rows.count
+        let noisy = rows.filter(\.noisy).count
+        let open = rows.filter { $0.verdict == .inconclusive || $0.verdict == .insufficientData }.count
+        func share(_ k: Int) -> String { "\(k) of \(n) (\(Int((Double(k) / Double(n) * 100).rounded()))%)" }
+        var text = "Data quality: \(share(noisy)) rows noisy, \(share(open)) without a verdict (inconclusive or insufficient data). "
+        let mdes = rows.compactMap(\.mdePct).filter(\.isFinite).sorted()
+        if mdes.isEmpty {
+            text += "No row has enough replicates to say what it can resolve; rerun with at least 5 replicates a side."
+        } else {
+            let mid = mdes[mdes.count / 2]
+            let fine = mdes.filter { $0 <= minEffect }.count
+            text += "Median minimum detectable effect \(String(format: "%.1f", mid))%: \(fine) of \(mdes.count) rows can resolve the \(String(format: "%g", minEffect))% minimum effect."
+        }
+        return text
+    }
+
     func headline(_ c: Comparison, _ m: inout Markup) {
         let confidence = "\(Int((c.confidence * 100).rounded()))% CI"
         // One sentence per configuration: the overall figure and the largest significant overheads.
@@ -195,14 +220,17 @@ struct ReportBuilder {
                 } else {
                     text += "no benchmark could be compared"
                 }
-                let worst = c.rows.filter { $0.configuration == g.label && $0.verdict == .overhead }
-                    .sorted { ($0.overheadPct ?? 0) > ($1.overheadPct ?? 0) }.prefix(3)
+                let mine = c.rows.filter { $0.configuration == g.label }
+                // The largest overheads among rows that are not noisy: a noisy row's figure is mostly spread.
+                let overheads = mine.filter { $0.verdict == .overhead }
+                let worst = overheads.filter { !$0.noisy }.sorted { ($0.overheadPct ?? 0) > ($1.overheadPct ?? 0) }.prefix(3)
                 if !worst.isEmpty {
                     text += "; largest overheads: " + worst.map {
                         escapeHTML("\($0.benchmark)\($0.paramsText.isEmpty ? "" : " \($0.paramsText)") \(formatPercent($0.overheadPct))")
                     }.joined(separator: ", ")
                 }
-                let mine = c.rows.filter { $0.configuration == g.label }
+                let noisyOverheads = overheads.filter(\.noisy).count
+                if noisyOverheads > 0 { text += " (\(noisyOverheads) noisy overhead row\(noisyOverheads == 1 ? "" : "s") not ranked)" }
                 let counts = Dictionary(grouping: mine, by: \.verdict).mapValues(\.count)
                 text += " (" + Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(verdictWords(v))" } }.joined(separator: ", ")
                 text += "; \(mine.filter(\.noisy).count) of \(mine.count) noisy"
@@ -213,6 +241,7 @@ struct ReportBuilder {
                 }
                 text += ")"
                 m.raw("<li>\(text)</li>")
+                m.raw("<li class=\"resolve\">\(escapeHTML(resolution(mine, minEffect: c.minEffectPct)))</li>")
             }
         }
         let cats = c.categories
@@ -299,7 +328,9 @@ struct ReportBuilder {
                 var text = "\(formatPercent(r.overheadPct)) \(verdictWords(r.verdict))"
                 if r.noisy { text += ", noisy" }
                 desc.append("\(caseLabel(id)) \(r.configuration): \(formatPercent(r.overheadPct)) CI \(formatInterval(r.ciLowPct, r.ciHighPct)), \(verdictWords(r.verdict))")
-                return Bar(series: r.configuration, value: r.overheadPct, low: r.ciLowPct, high: r.ciHighPct, cssClass: verdictClass(r.verdict), annotation: text)
+                // Noisy rows are drawn pale and hatched-outlined: their bar is mostly spread.
+                return Bar(series: r.configuration, value: r.overheadPct, low: r.ciLowPct, high: r.ciHighPct,
+                           cssClass: verdictClass(r.verdict) + (r.noisy ? " noisy" : ""), annotation: text)
             }))
         }
         if groupsForChart.isEmpty {
@@ -308,7 +339,8 @@ struct ReportBuilder {
         let confidence = "\(Int((c.confidence * 100).rounded()))%"
         return barChart(
             id: "chart-\(slug(cat))", title: "\(categoryNote(cat).title): overhead vs \(c.baseline.label) per benchmark",
-            axisLabel: "overhead, % (positive = worse); whiskers: \(confidence) CI", groups: groupsForChart, legend: verdictLegend,
+            axisLabel: "overhead, % (positive = worse); whiskers: \(confidence) CI", groups: groupsForChart,
+            legend: verdictLegend + [("v-inconclusive noisy", "pale, outlined: noisy (spread above the noise threshold)")],
             description: "Overhead against \(c.baseline.label): " + desc.joined(separator: "; "))
     }
 
@@ -728,10 +760,30 @@ let stylesheet = """
     svg.chart .v-overhead-text { fill: #8c2f00; font-weight: 600; }
     svg.chart .v-improvement-text { fill: #004a7c; font-weight: 600; }
     svg.chart .v-insufficient-data-text { fill: #6b5200; }
+    svg.chart .bar.noisy { fill-opacity: 0.3; stroke: #555; stroke-width: 1; stroke-dasharray: 2 2; }
     svg.chart .clip-mark { font-weight: 700; fill: #fff; }
     svg.chart .line { fill: none; stroke-width: 2; }
     svg.chart .line.dashed { stroke-dasharray: 6 4; }
     svg.chart .item-label { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11.5px; }
+    li.resolve { list-style: none; color: #444; font-size: 0.95em; margin-bottom: 0.4em; }
+    .finding { border-left: 4px solid #999; padding: 2px 12px; margin: 0.8em 0; background: #fafafa; }
+    .finding h3 { font-size: 1.05em; margin: 0.4em 0; }
+    .finding.sev-critical { border-color: #b91c1c; } .finding.sev-critical .sev { color: #b91c1c; }
+    .finding.sev-warning { border-color: #b45309; } .finding.sev-warning .sev { color: #8a4b00; }
+    .finding.sev-info .sev { color: #555; }
+    .finding .caveat { color: #8a4b00; font-size: 0.9em; }
+    ul.finding-facts { font-size: 0.92em; padding-left: 1.2em; }
+    /* Phones: charts keep a legible size and scroll sideways inside their box instead of shrinking
+       their text below reading size; wide tables scroll sideways too (words are never split). */
+    @media (max-width: 600px) {
+      body { padding: 0 8px 24px; font-size: 15px; }
+      h1 { font-size: 1.3em; }
+      svg.chart { max-width: none; width: auto; height: auto; zoom: 0.8; }
+      .scroll { -webkit-overflow-scrolling: touch; border-right: 2px solid #eee; }
+      table { font-size: 0.85em; }
+      td, th { padding: 2px 5px; }
+      table.env td { max-width: 220px; }
+    }
     @media print {
       body { max-width: none; padding: 0; font-size: 10pt; }
       nav { display: none; }

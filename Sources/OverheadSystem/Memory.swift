@@ -182,10 +182,12 @@ public enum PageFaults {
 
 /// `/proc/meminfo` figures the memory benchmarks size themselves by.
 public enum MemInfo {
-    /// MemAvailable in bytes, nil when unreadable.
+    /// MemAvailable in bytes, or what the cgroup memory limit still allows when that is less
+    /// (`CgroupMemory.headroom`: a pod's limit is what an OOM kill enforces); nil when neither is known.
     public static func available(root: SystemRoot = .live) -> Int? {
-        guard let text = root.read("/proc/meminfo") else { return nil }
-        return parse(text, key: "MemAvailable")
+        let meminfo = root.read("/proc/meminfo").flatMap { parse($0, key: "MemAvailable") }
+        guard let cgroup = CgroupMemory.headroom(root: root) else { return meminfo }
+        return min(meminfo ?? cgroup, cgroup)
     }
 
     /// A `Key:  N kB` line in bytes.

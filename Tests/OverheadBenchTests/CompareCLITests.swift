@@ -174,16 +174,64 @@ func golden(_ name: String) throws -> String {
         let csv = try exportOutput([compareFixture("bare-metal.json"), compareFixture("vm.json")])
         #expect(csv == (try golden("export.csv")))
         let lines = csv.split(separator: "\n")
-        // 5 results in each set × 9 statistics, plus the header.
-        #expect(lines.count == 1 + 2 * 5 * 9)
-        #expect(lines[0] == "set_id,label,host,started_at,benchmark,params,metric,unit,better,statistic,value")
-        #expect(lines[1] == "00000000-0000-4000-8000-0000000000b1,bare-metal,bm-1,2026-11-28T12:00:00.000Z,sys.null,,latency,ns,lower,n,7")
+        // 2 sets × 5 results: the summary, the replicates and what each result recorded; one header.
+        #expect(lines.count == 1 + 184)
+        #expect(lines[0] == "set_id,label,host,started_at,benchmark,params,case,peer,threads,metric,unit,better,statistic,replicate,value")
+        // No unit on a count; `case` is never empty, even without params.
+        #expect(lines[1] == "00000000-0000-4000-8000-0000000000b1,bare-metal,bm-1,2026-11-28T12:00:00.000Z,sys.null,,sys.null,,,latency,,lower,n,,7")
+        #expect(lines[2] == "00000000-0000-4000-8000-0000000000b1,bare-metal,bm-1,2026-11-28T12:00:00.000Z,sys.null,,sys.null,,,latency,ns,lower,median,,103")
+        #expect(lines.contains { $0.contains(",latency,,lower,cv,,") })
+        #expect(!lines.contains { $0.contains(",ns,lower,cv,") || $0.contains(",ns,lower,n,") })
 
         let samples = try exportOutput([compareFixture("vm.json"), "--samples"]).split(separator: "\n")
         #expect(samples.count == 1 + 7 + 6 + 5 + 4 + 5)
-        #expect(samples[0] == "set_id,label,host,started_at,benchmark,params,metric,unit,better,sample,value")
-        #expect(samples[8] == "00000000-0000-4000-8000-0000000000c1,vm,vm-1,2026-11-28T12:00:00.000Z,mem.bw.triad,threads=2,bandwidth,MB/s,higher,0,9000")
-        #expect(samples.last == "00000000-0000-4000-8000-0000000000c1,vm,vm-1,2026-11-28T12:00:00.000Z,net.tcp_rr,\"peer=a,b\",latency,us,lower,4,34")
+        #expect(samples[0] == "set_id,label,host,started_at,benchmark,params,case,peer,threads,metric,unit,better,sample,replicate,value")
+        // threads as a number in its own column; the replicate each sample belongs to.
+        #expect(samples[8] == "00000000-0000-4000-8000-0000000000c1,vm,vm-1,2026-11-28T12:00:00.000Z,mem.bw.triad,threads=2,mem.bw.triad threads=2,,2,bandwidth,MB/s,higher,0,0,9000")
+        #expect(samples.last == "00000000-0000-4000-8000-0000000000c1,vm,vm-1,2026-11-28T12:00:00.000Z,net.tcp_rr,\"peer=a,b\",\"net.tcp_rr peer=a,b\",\"a,b\",,latency,us,lower,4,4,34")
         #expect(throws: (any Error).self) { try exportOutput([compareFixture("bad/nan.json")]) }
+    }
+
+    @Test func exportParamValuesAreTyped() throws {
+        #expect(parseByteSize("16K") == 16384)
+        #expect(parseByteSize("256M") == 256 << 20)
+        #expect(parseByteSize("1G") == 1 << 30)
+        #expect(parseByteSize("4096") == 4096)
+        #expect(parseByteSize("2MiB") == 2 << 20)
+        #expect(parseByteSize("4k") == 4096)
+        #expect(parseByteSize("lots") == nil)
+        #expect(parseByteSize("99999999999999999999G") == nil)
+        let set = try loadResultSets(paths: [compareFixture("vm.json")]).sets[0].set
+        var r = set.results[1]
+        r.cpus = [0, 1, 2]
+        #expect(exportParamValue(name: "threads", value: "all", result: r) == "3")
+        #expect(exportParamValue(name: "threads", value: "2", result: r) == "2")
+        #expect(exportParamValue(name: "bytes", value: "64M", result: r) == String(64 << 20))
+        #expect(exportParamValue(name: "pages", value: "4k", result: r) == "4k")
+        #expect(exportCaseLabel(r) == "mem.bw.triad threads=2")
+    }
+}
+
+/// python3 on PATH (the export check runs where it is; CI installs it).
+let python3Available: Bool = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+    FileManager.default.isExecutableFile(atPath: "\($0)/python3")
+}
+
+@Suite struct ExportPythonTests {
+    /// The export as a user's script reads it: Python's csv module (and pandas where installed)
+    /// through scripts/check-export: row counts against the sets, numbers as numbers, units.
+    @Test(.enabled(if: python3Available)) func exportLoadsInPython() throws {
+        let inputs = [compareFixture("bare-metal.json"), compareFixture("vm.json")]
+            + ["nested-guest.json", "vm.json"].map { repoRoot.appendingPathComponent("Results/examples/\($0)").path }
+        let command = try #require(try OverheadBench.parseAsRoot(["export"] + inputs) as? OverheadBench.Export)
+        let csv = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).csv")
+        try command.output().write(to: csv, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: csv) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repoRoot.appendingPathComponent("scripts/check-export").path, csv.path] + inputs
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
     }
 }

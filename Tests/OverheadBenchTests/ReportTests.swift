@@ -352,6 +352,7 @@ let hostile = "<script>alert(1)</script>\"'&"
             try result("numa.lat", ["cpuNode": "1", "memNode": "0"], unit: "ns", better: .lower, median: 175, derived: ["ratioToLocal": 1.75, "slitDistance": 21]),
             try result("numa.lat", ["cpuNode": "1", "memNode": "1"], unit: "ns", better: .lower, median: 101, derived: ["ratioToLocal": 1, "slitDistance": 10]),
             try result("io.randread", ["direct": "true", "qd": "1"], unit: "IOPS", better: .higher, median: 14_000, derived: ["p50Us": 63, "p99Us": 382, "p999Us": 2826, "latencyOps": 500]),
+            try result("io.randread", ["direct": "true", "qd": "32"], unit: "IOPS", better: .higher, median: 90_000, derived: ["p50Us": 300, "p99Us": 1234, "p999Us": 5000, "latencyOps": 20_000]),
         ]
         let groups = [SetGroup(name: set.label, sets: [LoadedSet(path: "x.json", set: set)])]
         let html = renderReport(ReportInput(groups: groups, comparison: nil, benchmarks: Catalog.registry.benchmarks.map(\.info)))
@@ -362,6 +363,35 @@ let hostile = "<script>alert(1)</script>\"'&"
         #expect(heat.contains("cpu 1 → mem 0: 175.0 ns, 1.75× local SLIT 21"))
         #expect(!html.contains("<host>"))
         #expect(html.contains("Latency percentiles (µs)"))
-        #expect(html.contains("<td class=\"num\">382.0</td>"))
+        // 500 operations support the median, not p99 (1,000) or p99.9 (10,000); 20,000 support all three.
+        #expect(html.contains("<td class=\"num\">63.00</td><td class=\"num\">– (too few ops)</td><td class=\"num\">– (too few ops)</td>"))
+        #expect(html.contains("<td class=\"num\">1234</td><td class=\"num\">5000</td>"))
+        #expect(!percentileSupported(0.999, operations: 9_999) && percentileSupported(0.999, operations: 10_000))
+        #expect(percentileSupported(0.5, operations: nil) && !percentileSupported(0.99, operations: nil))
+    }
+}
+
+/// Issue 20: the page says how much is noisy and what the data resolves, and shows explain's findings.
+@Suite struct ReportHonestyTests {
+    @Test func dataQualityLineAndFindingsWithEvidence() throws {
+        let groups = groupByLabel(try loadResultSets(paths: [compareFixture("bare-metal.json"), compareFixture("vm.json")]).sets)
+        let c = try compare(groups: groups, baseline: "bare-metal")
+        let finding = ReportFinding(
+            severity: "critical", title: "clocksource <hpet>", configuration: "vm", baseline: "bare-metal",
+            evidence: [ReportEvidence(benchmark: "timer.clock_gettime", params: "clock=monotonic", unit: "ns", baselineMedian: 20, median: 2000,
+                                      overheadPct: 9900, ciLowPct: 9000, ciHighPct: 11000, verdict: .overhead, noisy: false)],
+            facts: ["clocksource: hpet (vm)"], cause: "no vDSO", remedy: "use kvm-clock", reference: "kernel docs", reliable: true, caveats: [])
+        let html = renderReport(ReportInput(groups: groups, comparison: c, benchmarks: [], findings: [finding]))
+        #expect(xmlError(html) == nil)
+        #expect(html.contains("Data quality: "))
+        #expect(html.contains("rows noisy"))
+        #expect(html.contains("minimum detectable effect"))
+        #expect(html.contains("<section id=\"findings\">"))
+        #expect(html.contains("CRITICAL</span> clocksource &lt;hpet&gt;"))
+        #expect(html.contains("timer.clock_gettime clock=monotonic"))
+        #expect(html.contains("<strong>Remedy:</strong> use kvm-clock"))
+        // Without findings the section says so rather than vanishing.
+        let none = renderReport(ReportInput(groups: groups, comparison: c, benchmarks: []))
+        #expect(none.contains("finds nothing notable"))
     }
 }
