@@ -20,12 +20,16 @@
 #include <unistd.h>
 
 // Raw sched_setaffinity for one CPU: a plain syscall, safe in a forked child.
+// The mask lives on the stack (no malloc after fork) and is sized for the CPU id, not fixed at
+// 1024 CPUs: the kernel zero-fills a shorter mask, so only the id's word must fit.
 static int cob_ctx_pin(int cpu) {
     if (cpu < 0) return 0;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    return syscall(SYS_sched_setaffinity, 0, sizeof set, &set) == 0 ? 0 : -errno;
+    if (cpu >= 65536) return -EINVAL;
+    unsigned long mask[65536 / (8 * sizeof(unsigned long))];
+    size_t words = (size_t)cpu / (8 * sizeof(unsigned long)) + 1;
+    memset(mask, 0, words * sizeof(unsigned long));
+    mask[words - 1] = 1ul << ((size_t)cpu % (8 * sizeof(unsigned long)));
+    return syscall(SYS_sched_setaffinity, 0, words * sizeof(unsigned long), mask) == 0 ? 0 : -errno;
 }
 
 // Waits until `fd` is readable (or hung up); EINTR (Ctrl-C) retries so a batch finishes and the
