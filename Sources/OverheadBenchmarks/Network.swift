@@ -134,28 +134,35 @@ struct NetworkRoundTrip: Benchmark {
         // A first round trip before calibration: a peer that does not echo fails here.
         guard client.roundTrip() else { throw BenchmarkError.failed(client.failure ?? "no echo from \(peer.address)") }
         let log = LatencyLogs.log(info.id, params)
-        let clock = MonotonicRawClock()
+        let pending = LatencyBatches()
+        let clock = operationClock(context)
         var details = peer.details
         details["messageBytes"] = String(size)
-        details["latency"] = "per round trip on CLOCK_MONOTONIC_RAW; percentiles over every round trip of the run (nearest rank)"
+        details["latency"] = "per round trip, between consecutive clock reads (one per op, its cost subtracted); percentiles over the samples' round trips only (warm-up and calibration excluded), nearest rank"
+        details["clock"] = clock.detail
+        let samples = context.samplesPerReplicate
         var benchmark = PreparedBenchmark(
             kernel: { _, _ in },
             teardown: { withExtendedLifetime(client) {}; peer.release() },
             validate: { if let why = client.failure { throw BenchmarkError.failed(why) } },
             details: details,
-            derive: { _ in latencyPercentiles(log.all) })
+            derive: { _ in latencyPercentiles(log.all) },
+            finish: { _ in pending.commit(last: samples, to: log); return [] })
         benchmark.selfTimedKernel = { n in
             var latencies = [UInt64]()
             latencies.reserveCapacity(n)
             let start = clock.now()
+            var t0 = start
             for _ in 0..<n {
-                let t0 = clock.now()
                 guard client.roundTrip() else { break }
-                latencies.append(clock.now() &- t0)
+                let t1 = clock.now()
+                latencies.append(clock.net(t1 &- t0))
+                t0 = t1
             }
-            let elapsed = clock.now() &- start
-            log.append(latencies)
-            return elapsed
+            pending.append(latencies)
+            let cost = UInt64(Double(latencies.count) * clock.readCostNs)
+            let elapsed = t0 &- start
+            return max(1, elapsed > cost ? elapsed - cost : 1)
         }
         prepared = true
         return benchmark
