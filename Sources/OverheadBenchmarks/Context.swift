@@ -316,15 +316,29 @@ struct ContextPipe: Benchmark {
         let party = params["party"] ?? "process"
         guard party == "process" || party == "thread" else { throw BenchmarkError.failed("unknown party '\(party)'") }
         let timeout = peerTimeoutMs
+        let echo = party == "process" ? EchoHelper.current() : (path: nil, why: "")
+        let helper = echo.path
+        let parties: String
+        if party == "thread" {
+            parties = "two threads of this process"
+        } else if let helper {
+            parties = "two processes: the peer is a 179-byte static echo program (\(helper); one code page, a stack, no libc) forked and exec'd, not a copy of this process"
+        } else {
+            parties = "two processes: the peer is a forked copy of this process (\(parentMemory())), because \(echo.why)"
+        }
         return try preparePingPong(
             cpus: cpus, what: "pipe ping-pong",
             details: [
                 "method": lmbenchMethod + "; pair = write + read of one byte on a private pipe",
-                "parties": party == "process" ? "two processes (the peer is a forked child)" : "two threads of this process",
+                "parties": parties,
             ],
             start: { peerCPU in
                 var err: Int32 = 0
-                guard let h = cob_ctx_pipe_start(party == "process" ? Int32(COB_CTX_PROCESS) : Int32(COB_CTX_THREAD), peerCPU, &err) else {
+                let started = { (path: UnsafePointer<CChar>?) in
+                    cob_ctx_pipe_start(party == "process" ? Int32(COB_CTX_PROCESS) : Int32(COB_CTX_THREAD), peerCPU, path, &err)
+                }
+                let handle = helper.map { $0.withCString { started($0) } } ?? started(nil)
+                guard let h = handle else {
                     return .failure(SystemError(call: "cob_ctx_pipe_start", errno: err))
                 }
                 return .success(PeerHandle(h, stop: { cob_ctx_pipe_stop($0) }))
@@ -405,5 +419,50 @@ struct ContextYield: Benchmark {
             })
         prepared.details["peerCheck"] = "the peer counts its own yields; fewer than half the measuring thread's means the yields did not switch"
         return prepared
+    }
+}
+
+/// The ctx.pipe process peer as a small program of stated size (`cob_ctx_write_echo_helper`),
+/// written to the temporary directory on first use and tried once: a forked copy of
+/// overhead-bench (tens of MiB, many threads' mappings) as the peer made every round trip
+/// 12–28% dearer than lmbench lat_ctx's small peer. `RunResources.releaseAll` removes it.
+enum EchoHelper {
+    private static let cached = Mutex<(path: String?, why: String)?>(nil)
+
+    /// The helper's path when it runs here (nil when it cannot be written or exec'd) and why not.
+    static func current() -> (path: String?, why: String) {
+        cached.withLock { c in
+            if let c { return c }
+            let made = make()
+            c = made
+            return made
+        }
+    }
+
+    private static func make() -> (path: String?, why: String) {
+        let dir = defaultTemporaryDirectory()
+        let candidate = dir + "/overhead-bench-echo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let written = candidate.withCString { cob_ctx_write_echo_helper($0) }
+        guard written == 0 else {
+            return (nil, written == -ENOSYS ? "there is no static echo helper for this architecture" : "no helper could be written to \(dir)")
+        }
+        // One trial round trip: a noexec mount or a seccomp filter shows here, not mid-run.
+        var err: Int32 = 0
+        var works = false
+        if let h = candidate.withCString({ cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, $0, &err) }) {
+            works = cob_ctx_pipe_round_trips(h, 1, 2000) == 0
+            cob_ctx_pipe_stop(h)
+        }
+        if works { return (candidate, "") }
+        _ = unlink(candidate)
+        return (nil, "the echo helper written to \(dir) did not run (noexec mount?)")
+    }
+
+    /// Removes the helper file (running peers keep their exec'd image); the next use writes a new one.
+    static func remove() {
+        cached.withLock { c in
+            if let path = c?.path ?? nil { _ = unlink(path) }
+            c = nil
+        }
     }
 }

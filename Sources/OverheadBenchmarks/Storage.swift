@@ -13,6 +13,7 @@ public enum RunResources {
     public static func releaseAll() {
         ScratchFiles.shared.removeAll()
         LatencyLogs.removeAll()
+        EchoHelper.remove()
         LoopbackPeer.stop()
     }
 }

@@ -157,6 +157,28 @@ func bareMetal(_ env: inout Environment) {
         #expect(try evaluate(ClocksourceRule(), try clockSets(guestClock: 25, path: "syscall")).isEmpty)
     }
 
+    @Test func slowMonotonicRawAloneIsNotAClocksourceProblem() throws {
+        // A healthy tsc whose CLOCK_MONOTONIC_RAW is served by a syscall (kernel < 5.3, a sandbox,
+        // an LD_PRELOAD shim): the fingerprint's CLOCK_MONOTONIC probe says vDSO, monotonic is fast.
+        let sets = [
+            try explainSet("bare-metal", [
+                ExplainCase(benchmark: "timer.clock_gettime", params: ["clock": "monotonic"], samples: around(25)),
+                ExplainCase(benchmark: "timer.clock_gettime", params: ["clock": "monotonic_raw"], samples: around(25)),
+                ExplainCase(benchmark: "sys.null", samples: around(130)),
+            ], env: { bareMetal(&$0); $0.clockGettime = ClockGettimePath(path: "vdso", libcNs: 25, syscallNs: 150, reason: "libc well below a syscall") }),
+            try explainSet("vm", [
+                ExplainCase(benchmark: "timer.clock_gettime", params: ["clock": "monotonic"], samples: around(26)),
+                ExplainCase(benchmark: "timer.clock_gettime", params: ["clock": "monotonic_raw"], samples: around(900)),
+                ExplainCase(benchmark: "sys.null", samples: around(140)),
+            ], env: {
+                $0.clocksource = "tsc"
+                $0.availableClocksources = ["kvm-clock", "tsc"]
+                $0.clockGettime = ClockGettimePath(path: "vdso", libcNs: 26, syscallNs: 160, reason: "measured")
+            }),
+        ]
+        #expect(try evaluate(ClocksourceRule(), sets).isEmpty)
+    }
+
     // MARK: nested paging
 
     func latencySets(guest4k: [Double], guest2m: [Double]) throws -> [LoadedSet] {
