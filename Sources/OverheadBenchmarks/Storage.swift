@@ -36,7 +36,9 @@ final class FailureFlag: Sendable {
 /// always one of the observed values, no interpolation. `sorted` ascending; 0 when empty.
 func nearestRankPercentile(_ sorted: [UInt64], _ p: Double) -> UInt64 {
     guard !sorted.isEmpty else { return 0 }
-    let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+    // A hair below the exact product before rounding up: 99.9% of 10,000 is rank 9,990, which
+    // floating point makes 9,990.000000000002 (rank 9,991) otherwise.
+    let rank = Int((p / 100 * Double(sorted.count) - 1e-9).rounded(.up))
     return sorted[min(max(rank, 1), sorted.count) - 1]
 }
 

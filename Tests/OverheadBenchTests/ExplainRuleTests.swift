@@ -77,6 +77,21 @@ func bareMetal(_ env: inout Environment) {
         #expect(finding.reference.contains("1,000–1,100 cycles"))
     }
 
+    @Test func exitAboveSixteenHundredCyclesIsNormalWithMitigations() throws {
+        // ~2,700 extra cycles at 3 GHz: a warning on an unmitigated guest, info with retbleed mitigated.
+        let plain = try evaluate(VMExitRule(), [
+            explainSet("bare-metal", [ExplainCase(benchmark: "cpu.cpuid", samples: around(50))], env: bareMetal),
+            explainSet("vm", [ExplainCase(benchmark: "cpu.cpuid", samples: around(950))], env: { $0.mitigations = [:] }),
+        ])
+        #expect(plain.first?.severity == .warning)
+        let mitigated = try evaluate(VMExitRule(), [
+            explainSet("bare-metal", [ExplainCase(benchmark: "cpu.cpuid", samples: around(50))], env: bareMetal),
+            explainSet("vm", [ExplainCase(benchmark: "cpu.cpuid", samples: around(950))], env: { $0.mitigations = ["retbleed": "Mitigation: untrained return thunk; SMT disabled"] }),
+        ])
+        #expect(mitigated.first?.severity == .info)
+        #expect(mitigated.first?.severityBasis.contains("retbleed") == true)
+    }
+
     @Test func nestedExitIsCritical() throws {
         let f = try evaluate(VMExitRule(), [
             explainSet("bare-metal", [ExplainCase(benchmark: "cpu.cpuid", samples: around(50))], env: bareMetal),

@@ -130,3 +130,53 @@ struct AlternatingBenchmark: Benchmark {
         #expect(Affinity.allowedCPUs() == real)
     }
 }
+
+@Suite struct PlacementRecordTests {
+    static let interrupts = """
+                   CPU0       CPU1
+         24:          1          0  IO-APIC   5-edge      ACPI:Ged
+         35:          0          1 PCI-MSIX-0000:00:02.0   0-edge      virtio1-config
+         36:          7     469728 PCI-MSIX-0000:00:02.0   1-edge      virtio1-req.0
+         37:          0          0 PCI-MSIX-0000:00:03.0   0-edge      virtio2-config
+         38:        100          0 PCI-MSIX-0000:00:03.0   1-edge      virtio2-input.0
+        """
+
+    @Test func deviceInterruptLinesByPCIFunctionWithoutConfigVectors() {
+        let irq = DeviceInterrupts.parse(Self.interrupts, pci: "0000:00:02.0", name: "virtio1-")
+        #expect(irq.lines == ["virtio1-req.0": [7, 469_728]])
+        #expect(irq.cpusWithInterrupts == [0, 1])
+        let later = DeviceInterrupts(lines: ["virtio1-req.0": [7, 469_800]])
+        #expect(later.cpusTaking(since: irq) == [1])
+        #expect(DeviceInterrupts.parse(Self.interrupts, pci: "0000:00:09.0", name: nil).lines.isEmpty)
+    }
+
+    @Test func loopbackServerGoesToAnotherCPUWhenThereIsOne() {
+        #expect(LoopbackPeer.serverCPU(allowed: [0, 1], measurementCPU: 1) == 0)
+        #expect(LoopbackPeer.serverCPU(allowed: [3], measurementCPU: 3) == 3)
+    }
+
+    @Test func perOpClockIsTheOneTheFingerprintProved() {
+        let vdso = OperationClock.choose(clockPath: "vdso", tscGHz: 2.5, invariantTSC: true)
+        #expect(vdso.source == .monotonicVDSO)
+        #expect(vdso.readCostNs > 0 && vdso.readCostNs < 10_000)
+        #if arch(x86_64)
+        let tsc = OperationClock.choose(clockPath: "syscall", tscGHz: 2.5, invariantTSC: true)
+        #expect(tsc.source == .tsc)
+        #endif
+        #expect(OperationClock.choose(clockPath: "syscall", tscGHz: nil, invariantTSC: false).source == .monotonicUnproven)
+        #expect(OperationClock.choose(clockPath: nil, tscGHz: nil, invariantTSC: false).source == .monotonicUnproven)
+        #expect(vdso.net(1000) == 1000 - UInt64(vdso.readCostNs.rounded()))
+        #expect(vdso.net(0) == 0)
+    }
+
+    #if arch(x86_64)
+    @Test func pipePeerIsTheSmallEchoHelper() throws {
+        let helper = try #require(EchoHelper.current().path)
+        let size = try FileManager.default.attributesOfItem(atPath: helper)[.size] as? Int
+        #expect(size == 179)
+        let prepared = try ContextPipe().prepare(params: ["placement": "same-core", "party": "process"], context: testContext())
+        defer { prepared.teardown() }
+        #expect(prepared.details["parties"]?.contains("179-byte static echo program") == true)
+    }
+    #endif
+}

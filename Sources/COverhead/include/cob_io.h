@@ -54,6 +54,10 @@ int cob_path_device(const char *path, unsigned *major_out, unsigned *minor_out);
 /// writes a NUL-terminated name into `out` (cap bytes). Returns 0 or -errno (EOPNOTSUPP for lo).
 int cob_net_driver(const char *ifname, char *out, int cap);
 
+/// ioctl(fd, SIOCOUTQ): bytes of a TCP socket's send queue the peer has not acknowledged yet
+/// (a macro from <linux/sockios.h>). Returns the count or -errno.
+int cob_sock_outq(int fd);
+
 /// An io_uring (liburing) for 4 KiB random reads of `fd` with `depth` requests in flight:
 /// io.randread's queue depth. Opaque; liburing's headers stay in uring.c.
 typedef struct cob_uring cob_uring;
