@@ -316,8 +316,10 @@ struct ContextPipe: Benchmark {
         let party = params["party"] ?? "process"
         guard party == "process" || party == "thread" else { throw BenchmarkError.failed("unknown party '\(party)'") }
         let timeout = peerTimeoutMs
-        let echo = party == "process" ? EchoHelper.current() : (path: nil, why: "")
+        let echo = party == "process" ? EchoHelper.fresh() : (path: nil, why: "")
         let helper = echo.path
+        var keep = false
+        defer { if !keep, let helper { _ = unlink(helper) } }
         let parties: String
         if party == "thread" {
             parties = "two threads of this process"
@@ -326,7 +328,7 @@ struct ContextPipe: Benchmark {
         } else {
             parties = "two processes: the peer is a forked copy of this process (\(parentMemory())), because \(echo.why)"
         }
-        return try preparePingPong(
+        var prepared = try preparePingPong(
             cpus: cpus, what: "pipe ping-pong",
             details: [
                 "method": lmbenchMethod + "; pair = write + read of one byte on a private pipe",
@@ -354,6 +356,11 @@ struct ContextPipe: Benchmark {
                         : "poll() with a timeout before each read (no POSIX timer here), so the round trip includes one poll"
                 ]
             })
+        // The helper's file goes with the case (the running peer keeps its exec'd image).
+        let stopPeer = prepared.teardown
+        prepared.teardown = { stopPeer(); if let helper { _ = unlink(helper) } }
+        keep = true
+        return prepared
     }
 }
 
@@ -422,47 +429,42 @@ struct ContextYield: Benchmark {
     }
 }
 
-/// The ctx.pipe process peer as a small program of stated size (`cob_ctx_write_echo_helper`),
-/// written to the temporary directory on first use and tried once: a forked copy of
-/// overhead-bench (tens of MiB, many threads' mappings) as the peer made every round trip
-/// 12–28% dearer than lmbench lat_ctx's small peer. `RunResources.releaseAll` removes it.
+/// The ctx.pipe process peer as a small program of stated size (`cob_ctx_write_echo_helper`): a
+/// forked copy of overhead-bench (tens of MiB, many threads' mappings) as the peer made every
+/// round trip 12–28% dearer than lmbench lat_ctx's small peer. Each prepared case writes its own
+/// copy to the temporary directory and removes it in teardown (no file shared between cases, so
+/// nothing can pull it from under a running case); whether it runs here is tried once per process.
 enum EchoHelper {
-    private static let cached = Mutex<(path: String?, why: String)?>(nil)
+    /// nil: not tried yet; .some(nil): it runs; .some(why): it does not.
+    private static let verdict = Mutex<String??>(nil)
 
-    /// The helper's path when it runs here (nil when it cannot be written or exec'd) and why not.
-    static func current() -> (path: String?, why: String) {
-        cached.withLock { c in
-            if let c { return c }
-            let made = make()
-            c = made
-            return made
-        }
-    }
-
-    private static func make() -> (path: String?, why: String) {
+    /// A fresh copy of the helper when it runs here (the caller removes it), or nil and why not.
+    static func fresh() -> (path: String?, why: String) {
         let dir = defaultTemporaryDirectory()
-        let candidate = dir + "/overhead-bench-echo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let written = candidate.withCString { cob_ctx_write_echo_helper($0) }
+        let path = dir + "/overhead-bench-echo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let written = path.withCString { cob_ctx_write_echo_helper($0) }
         guard written == 0 else {
             return (nil, written == -ENOSYS ? "there is no static echo helper for this architecture" : "no helper could be written to \(dir)")
         }
-        // One trial round trip: a noexec mount or a seccomp filter shows here, not mid-run.
-        var err: Int32 = 0
-        var works = false
-        if let h = candidate.withCString({ cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, $0, &err) }) {
-            works = cob_ctx_pipe_round_trips(h, 1, 2000) == 0
-            cob_ctx_pipe_stop(h)
+        let known: String?? = verdict.withLock { $0 }
+        let why: String?
+        if let known {
+            why = known
+        } else {
+            // One trial round trip: a noexec mount or a seccomp filter shows here, not mid-run.
+            var err: Int32 = 0
+            var works = false
+            if let h = path.withCString({ cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, $0, &err) }) {
+                works = cob_ctx_pipe_round_trips(h, 1, 2000) == 0
+                cob_ctx_pipe_stop(h)
+            }
+            why = works ? nil : "the echo helper written to \(dir) did not run (noexec mount?)"
+            verdict.withLock { $0 = .some(why) }
         }
-        if works { return (candidate, "") }
-        _ = unlink(candidate)
-        return (nil, "the echo helper written to \(dir) did not run (noexec mount?)")
-    }
-
-    /// Removes the helper file (running peers keep their exec'd image); the next use writes a new one.
-    static func remove() {
-        cached.withLock { c in
-            if let path = c?.path ?? nil { _ = unlink(path) }
-            c = nil
+        if let why {
+            _ = unlink(path)
+            return (nil, why)
         }
+        return (path, "")
     }
 }

@@ -13,7 +13,6 @@ public enum RunResources {
     public static func releaseAll() {
         ScratchFiles.shared.removeAll()
         LatencyLogs.removeAll()
-        EchoHelper.remove()
         LoopbackPeer.stop()
     }
 }

@@ -172,12 +172,14 @@ struct FinishingBenchmark: Benchmark {
         #expect(outcome.skipped.first?.reason.contains("cross-core needs two CPUs") == true)
     }
 
-    /// A process pipe peer: the exec'd echo helper where it runs, else the forked echo.
+    /// A process pipe peer: the exec'd echo helper where it runs (its file removed once the peer
+    /// answered), else the forked echo.
     func processPeer(_ err: inout Int32) -> OpaquePointer? {
-        if let helper = EchoHelper.current().path {
-            return helper.withCString { cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, $0, &err) }
-        }
-        return cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, nil, &err)
+        guard let helper = EchoHelper.fresh().path else { return cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, nil, &err) }
+        defer { _ = unlink(helper) }
+        let p = helper.withCString { cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, $0, &err) }
+        if let p { _ = cob_ctx_pipe_round_trips(p, 1, 2_000) }
+        return p
     }
 
     @Test func aStoppedPeerTimesOutAndADeadOneReadsAsEOF() throws {

@@ -171,12 +171,18 @@ struct AlternatingBenchmark: Benchmark {
 
     #if arch(x86_64)
     @Test func pipePeerIsTheSmallEchoHelper() throws {
-        let helper = try #require(EchoHelper.current().path)
+        let helper = try #require(EchoHelper.fresh().path)
         let size = try FileManager.default.attributesOfItem(atPath: helper)[.size] as? Int
         #expect(size == 179)
+        _ = unlink(helper)
         let prepared = try ContextPipe().prepare(params: ["placement": "same-core", "party": "process"], context: testContext())
-        defer { prepared.teardown() }
-        #expect(prepared.details["parties"]?.contains("179-byte static echo program") == true)
+        let parties = try #require(prepared.details["parties"])
+        #expect(parties.contains("179-byte static echo program"))
+        // Its own copy of the helper, removed with the case.
+        let path = try #require(parties.split(separator: "(").dropFirst().first?.split(separator: ";").first.map(String.init))
+        #expect(FileManager.default.fileExists(atPath: path))
+        prepared.teardown()
+        #expect(!FileManager.default.fileExists(atPath: path))
     }
     #endif
 }
