@@ -17,8 +17,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
-        // Small C: intrinsics (rdtsc, cpuid), raw syscalls, CPU_SET macros, signal flag.
-        .target(name: "COverhead", linkerSettings: [.linkedLibrary("pfm")]),
+        // Small C: intrinsics (rdtsc, cpuid), raw syscalls, CPU_SET macros, signal flag; links libpfm4
+        // (perf.c) and liburing (uring.c, io.randread's queue depth), both from Debian (-dev packages).
+        .target(name: "COverhead", linkerSettings: [.linkedLibrary("pfm"), .linkedLibrary("uring")]),
         // libnuma through its pkg-config file (libnuma-dev).
         .systemLibrary(name: "CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
         .target(name: "OverheadSystem", dependencies: ["COverhead", "CNuma"]),

@@ -9,7 +9,7 @@ let package = Package(
     name: "overhead-bench-fuzz",
     dependencies: [.package(url: "https://github.com/jpsim/Yams", from: "5.0.0")],
     targets: [
-        .target(name: "COverhead", linkerSettings: [.linkedLibrary("pfm")]),
+        .target(name: "COverhead", linkerSettings: [.linkedLibrary("pfm"), .linkedLibrary("uring")]),
         .systemLibrary(name: "CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
         .target(name: "OverheadSystem", dependencies: ["COverhead", "CNuma"]),
         .target(name: "OverheadModel"),

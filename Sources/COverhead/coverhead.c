@@ -25,28 +25,50 @@ uint64_t cob_sys_clock_gettime_ns(int clock) {
 }
 
 int cob_pin_self_to_cpu(int cpu) {
-    return cob_set_affinity(&cpu, 1);
+    return cob_set_affinity(&cpu, 1, 0);
 }
 
-int cob_set_affinity(const int *cpus, int count) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
+// Dynamic CPU sets (CPU_ALLOC): the fixed cpu_set_t holds 1024 CPUs, and sched_getaffinity fails
+// with EINVAL when the kernel's possible CPUs (nr_cpu_ids) do not fit the mask, so a fixed set
+// reads as empty on larger machines. The mask is sized from `possible` (the kernel's count, from
+// /sys/devices/system/cpu/possible) and grown while the kernel still says EINVAL.
+static int cob_mask_cpus(int possible) { return possible > CPU_SETSIZE ? possible : CPU_SETSIZE; }
+
+int cob_set_affinity(const int *cpus, int count, int possible) {
+    int ncpus = cob_mask_cpus(possible);
     for (int i = 0; i < count; i++) {
-        if (cpus[i] < 0 || cpus[i] >= CPU_SETSIZE) return -EINVAL;
-        CPU_SET(cpus[i], &set);
+        if (cpus[i] < 0) return -EINVAL;
+        if (cpus[i] >= ncpus) ncpus = cpus[i] + 1;
     }
-    if (sched_setaffinity(0, sizeof set, &set) != 0) return -errno;
-    return 0;
+    cpu_set_t *set = CPU_ALLOC(ncpus);
+    if (!set) return -ENOMEM;
+    size_t size = CPU_ALLOC_SIZE(ncpus);
+    CPU_ZERO_S(size, set);
+    for (int i = 0; i < count; i++) CPU_SET_S(cpus[i], size, set);
+    int rc = sched_setaffinity(0, size, set) == 0 ? 0 : -errno;
+    CPU_FREE(set);
+    return rc;
 }
 
-int cob_get_affinity(int *cpus, int cap) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    if (sched_getaffinity(0, sizeof set, &set) != 0) return -errno;
-    int n = 0;
-    for (int c = 0; c < CPU_SETSIZE && n < cap; c++)
-        if (CPU_ISSET(c, &set)) cpus[n++] = c;
-    return n;
+int cob_get_affinity(int *cpus, int cap, int possible) {
+    for (int ncpus = cob_mask_cpus(possible); ncpus <= (1 << 22); ncpus *= 2) {
+        cpu_set_t *set = CPU_ALLOC(ncpus);
+        if (!set) return -ENOMEM;
+        size_t size = CPU_ALLOC_SIZE(ncpus);
+        CPU_ZERO_S(size, set);
+        if (sched_getaffinity(0, size, set) != 0) {
+            int e = errno;
+            CPU_FREE(set);
+            if (e == EINVAL) continue;  // mask smaller than nr_cpu_ids: grow
+            return -e;
+        }
+        int n = 0;
+        for (int c = 0; c < (int)(size * 8) && n < cap; c++)
+            if (CPU_ISSET_S(c, size, set)) cpus[n++] = c;
+        CPU_FREE(set);
+        return n;
+    }
+    return -EINVAL;
 }
 
 int cob_current_cpu(void) { return sched_getcpu(); }

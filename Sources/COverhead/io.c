@@ -100,3 +100,10 @@ int cob_path_device(const char *path, unsigned *major_out, unsigned *minor_out) 
     *minor_out = minor(st.st_dev);
     return 0;
 }
+
+int cob_sock_outq(int fd) {
+    int n = 0;
+    // SIOCOUTQ (== TIOCOUTQ): bytes in the send queue not yet acknowledged by the peer (TCP).
+    if (ioctl(fd, SIOCOUTQ, &n) != 0) return -errno;
+    return n;
+}

@@ -316,15 +316,31 @@ struct ContextPipe: Benchmark {
         let party = params["party"] ?? "process"
         guard party == "process" || party == "thread" else { throw BenchmarkError.failed("unknown party '\(party)'") }
         let timeout = peerTimeoutMs
-        return try preparePingPong(
+        let echo = party == "process" ? EchoHelper.fresh() : (path: nil, why: "")
+        let helper = echo.path
+        var keep = false
+        defer { if !keep, let helper { _ = unlink(helper) } }
+        let parties: String
+        if party == "thread" {
+            parties = "two threads of this process"
+        } else if let helper {
+            parties = "two processes: the peer is a 179-byte static echo program (\(helper); one code page, a stack, no libc) forked and exec'd, not a copy of this process"
+        } else {
+            parties = "two processes: the peer is a forked copy of this process (\(parentMemory())), because \(echo.why)"
+        }
+        var prepared = try preparePingPong(
             cpus: cpus, what: "pipe ping-pong",
             details: [
                 "method": lmbenchMethod + "; pair = write + read of one byte on a private pipe",
-                "parties": party == "process" ? "two processes (the peer is a forked child)" : "two threads of this process",
+                "parties": parties,
             ],
             start: { peerCPU in
                 var err: Int32 = 0
-                guard let h = cob_ctx_pipe_start(party == "process" ? Int32(COB_CTX_PROCESS) : Int32(COB_CTX_THREAD), peerCPU, &err) else {
+                let started = { (path: UnsafePointer<CChar>?) in
+                    cob_ctx_pipe_start(party == "process" ? Int32(COB_CTX_PROCESS) : Int32(COB_CTX_THREAD), peerCPU, path, &err)
+                }
+                let handle = helper.map { $0.withCString { started($0) } } ?? started(nil)
+                guard let h = handle else {
                     return .failure(SystemError(call: "cob_ctx_pipe_start", errno: err))
                 }
                 return .success(PeerHandle(h, stop: { cob_ctx_pipe_stop($0) }))
@@ -340,6 +356,11 @@ struct ContextPipe: Benchmark {
                         : "poll() with a timeout before each read (no POSIX timer here), so the round trip includes one poll"
                 ]
             })
+        // The helper's file goes with the case (the running peer keeps its exec'd image).
+        let stopPeer = prepared.teardown
+        prepared.teardown = { stopPeer(); if let helper { _ = unlink(helper) } }
+        keep = true
+        return prepared
     }
 }
 
@@ -405,5 +426,45 @@ struct ContextYield: Benchmark {
             })
         prepared.details["peerCheck"] = "the peer counts its own yields; fewer than half the measuring thread's means the yields did not switch"
         return prepared
+    }
+}
+
+/// The ctx.pipe process peer as a small program of stated size (`cob_ctx_write_echo_helper`): a
+/// forked copy of overhead-bench (tens of MiB, many threads' mappings) as the peer made every
+/// round trip 12–28% dearer than lmbench lat_ctx's small peer. Each prepared case writes its own
+/// copy to the temporary directory and removes it in teardown (no file shared between cases, so
+/// nothing can pull it from under a running case); whether it runs here is tried once per process.
+enum EchoHelper {
+    /// nil: not tried yet; .some(nil): it runs; .some(why): it does not.
+    private static let verdict = Mutex<String??>(nil)
+
+    /// A fresh copy of the helper when it runs here (the caller removes it), or nil and why not.
+    static func fresh() -> (path: String?, why: String) {
+        let dir = defaultTemporaryDirectory()
+        let path = dir + "/overhead-bench-echo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let written = path.withCString { cob_ctx_write_echo_helper($0) }
+        guard written == 0 else {
+            return (nil, written == -ENOSYS ? "there is no static echo helper for this architecture" : "no helper could be written to \(dir)")
+        }
+        let known: String?? = verdict.withLock { $0 }
+        let why: String?
+        if let known {
+            why = known
+        } else {
+            // One trial round trip: a noexec mount or a seccomp filter shows here, not mid-run.
+            var err: Int32 = 0
+            var works = false
+            if let h = path.withCString({ cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, $0, &err) }) {
+                works = cob_ctx_pipe_round_trips(h, 1, 2000) == 0
+                cob_ctx_pipe_stop(h)
+            }
+            why = works ? nil : "the echo helper written to \(dir) did not run (noexec mount?)"
+            verdict.withLock { $0 = .some(why) }
+        }
+        if let why {
+            _ = unlink(path)
+            return (nil, why)
+        }
+        return (path, "")
     }
 }

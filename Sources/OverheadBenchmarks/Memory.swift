@@ -95,7 +95,21 @@ struct MemoryBandwidth: Benchmark {
             ])
         // First touch by the measuring threads, pinned: each chunk's pages land on its thread's node.
         prepared.threadSetup = { thread in arrays.initialize(range(thread)) }
+        prepared.details["statistic"] = "summary: median of the samples (the tool's rule); derived.bestGBs: STREAM's rule, the best sample of each replicate after its warm-up batch (the median of those over replicates when replicates run in worker processes)"
         return prepared
+    }
+
+    /// STREAM reports the best of N timed passes (the first dropped); the summary is the median.
+    /// Both are given, like for like: `derived.bestGBs` is the best sample.
+    func relate(_ results: [BenchmarkResult]) -> [BenchmarkResult] {
+        results.map { r in
+            var r = r
+            guard let best = r.samples.max() else { return r }
+            var derived = r.derived ?? [:]
+            derived["bestGBs"] = best
+            r.derived = derived
+            return r
+        }
     }
 }
 
@@ -114,6 +128,9 @@ struct MemoryLatency: Benchmark {
         ],
         metric: "latency", unit: "ns", better: .lower)
 
+    /// Test hook: `madvise` (a kernel without THP answers EINVAL).
+    var advise: MappedMemory.Advise = MappedMemory.systemAdvise
+
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
         guard let requested = params["bytes"].flatMap(parseSize), requested >= 4096 else {
             throw BenchmarkError.failed("bytes must be at least 4K")
@@ -122,25 +139,92 @@ struct MemoryLatency: Benchmark {
         var warnings: [String] = []
         let (bytes, capped) = latencyBytes(requested: requested, memAvailable: MemInfo.available(), fraction: context.limits.memoryFraction)
         if let capped { warnings.append(capped) }
-        let memory = try MappedMemory(bytes: bytes, hugePages: huge)
-        let chain = try PointerChain(memory: memory, stride: 64, seed: UInt64(bytes))
-        var details = ["lines": String(chain.slots), "mappedBytes": String(memory.bytes)]
-        if let backed = memory.hugePageBackedBytes() {
-            details["hugePageBytes"] = String(backed)
-            let fraction = Double(backed) / Double(memory.bytes)
-            if huge && fraction < 0.9 {
-                let thp = context.environment.transparentHugePages ?? "absent"
-                warnings.append(String(format: "only %.0f%% of the working set got 2 MiB pages (THP mode %@); these figures are mostly 4 KiB-page latencies", fraction * 100, thp))
-            } else if !huge && backed > 0 {
-                warnings.append("\(backed >> 20) MiB of the 4 KiB-page working set is backed by huge pages despite MADV_NOHUGEPAGE")
-            }
-        } else {
-            warnings.append("/proc/self/smaps unreadable: the page size actually obtained is unverified")
+        let memory: MappedMemory
+        do {
+            memory = try MappedMemory(bytes: bytes, hugePages: huge, advise: advise)
+        } catch {
+            if MappedMemory.isNoTHP(error) { throw BenchmarkError.unsupported(MappedMemory.noTHPReason) }
+            throw error
         }
-        return PreparedBenchmark(
-            kernel: { hops, _ in blackHole(chain.chase(hops: hops)) },
-            warnings: warnings, details: details)
+        if memory.noTransparentHugePages {
+            warnings.append("this kernel has no transparent huge pages (madvise says EINVAL): 4 KiB pages without MADV_NOHUGEPAGE")
+        }
+        let numaNodes = context.environment.numa.nodes.count
+        var details = [
+            "lines": String(bytes / 64), "mappedBytes": String(memory.bytes),
+            "firstTouch": "the chain is built (every line written) by the pinned measuring thread, after pinning, in every replicate",
+        ]
+        details["placement"] = numaNodes > 1
+            ? "move_pages query of the chain's pages against the measuring CPU's node, every replicate (derived.pagesOnMeasuringNodePercent, a warning when not all)"
+            : "single NUMA node: not applicable"
+        let chain = ChainSlot()
+        let pageHuge = huge
+        var prepared = PreparedBenchmark(
+            kernel: { hops, _ in if let c = chain.chain { blackHole(c.chase(hops: hops)) } },
+            warnings: warnings,
+            validate: { if let why = chain.failure { throw BenchmarkError.failed(why) } },
+            details: details,
+            derive: { _ in
+                var d: [String: Double] = [:]
+                if let b = chain.hugeBytes { d["hugePageBytes"] = Double(b) }
+                if let p = chain.placement { d["pagesOnMeasuringNodePercent"] = 100 * p.fractionOnTarget }
+                return d
+            },
+            finish: { _ in
+                var w: [String] = []
+                if let backed = chain.hugeBytes {
+                    let fraction = Double(backed) / Double(memory.bytes)
+                    if pageHuge && fraction < 0.9 {
+                        let thp = context.environment.transparentHugePages ?? "absent"
+                        w.append(String(format: "only %.0f%% of the working set got 2 MiB pages (THP mode %@); these figures are mostly 4 KiB-page latencies", fraction * 100, thp))
+                    } else if !pageHuge && backed > 0 {
+                        w.append("\(backed >> 20) MiB of the 4 KiB-page working set is backed by huge pages despite MADV_NOHUGEPAGE")
+                    }
+                } else {
+                    w.append("/proc/self/smaps unreadable: the page size actually obtained is unverified")
+                }
+                if let p = chain.placement, let warning = p.warning {
+                    w.append("a replicate's chain is not on the measuring CPU's node: " + warning)
+                } else if let why = chain.placementError {
+                    w.append("placement unverified in a replicate: \(why)")
+                }
+                return w
+            })
+        // First touch on the measuring thread, pinned: pages land on its node (the engine's
+        // pinning happens after prepare, so building the chain there could place it elsewhere).
+        prepared.threadSetup = { _ in
+            do {
+                let c = try PointerChain(memory: memory, stride: 64, seed: UInt64(bytes))
+                chain.chain = c
+                chain.hugeBytes = memory.hugePageBackedBytes()
+                if numaNodes > 1 {
+                    if let node = LibNUMA.currentNode() {
+                        do {
+                            chain.placement = PagePlacement(pageNodes: try memory.pageNodes(), target: node)
+                        } catch {
+                            chain.placementError = "\(error)"
+                        }
+                    } else {
+                        chain.placementError = "the measuring CPU's node is unknown"
+                    }
+                }
+            } catch {
+                chain.failure = "building the chain: \(error)"
+            }
+        }
+        return prepared
     }
+}
+
+/// The chain of one `mem.lat` replicate, built on the measuring thread in `threadSetup` and read
+/// by the kernel afterwards (the engine orders the two: setup completes before any batch).
+final class ChainSlot: @unchecked Sendable {
+    // @unchecked: written once by the setup thread, read after the engine's pool synchronizes.
+    var chain: PointerChain?
+    var hugeBytes: Int?
+    var placement: PagePlacement?
+    var placementError: String?
+    var failure: String?
 }
 
 /// `mem.pagefault`: the first-touch fault on fresh anonymous memory — trap, page allocation and
@@ -153,25 +237,50 @@ struct MemoryPageFault: Benchmark {
         params: [ParamSpec(name: "pages", values: .choices(["4k", "2m"]), defaults: ["4k", "2m"], summary: "4 KiB pages or 2 MiB transparent huge pages")],
         metric: "latency", unit: "ns", better: .lower)
 
+    /// Test hook: `madvise` (a kernel without THP answers EINVAL).
+    var advise: MappedMemory.Advise = MappedMemory.systemAdvise
+    /// Test hook: one batch's page touches (the real one maps, touches and unmaps).
+    var touch: (@Sendable (_ pages: Int, _ huge: Bool) throws -> UInt64)? = nil
+
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
         let huge = params["pages"] == "2m"
         let page = huge ? MappedMemory.hugePageSize : MappedMemory.pageSize
         var warnings: [String] = []
+        let advise = self.advise
         if huge {
             // Probe once: does the kernel hand out huge pages to a fresh MADV_HUGEPAGE mapping?
-            let probe = try PageFaults.touchFresh(pages: 2, huge: true, clock: MonotonicRawClock(), verify: true)
+            let probe: (ns: UInt64, hugeBytes: Int?)
+            do {
+                probe = try PageFaults.touchFresh(pages: 2, huge: true, clock: MonotonicRawClock(), verify: true, advise: advise)
+            } catch {
+                if MappedMemory.isNoTHP(error) { throw BenchmarkError.unsupported(MappedMemory.noTHPReason) }
+                throw error
+            }
             if let backed = probe.hugeBytes, backed < 2 * page {
                 warnings.append("the kernel did not back a fresh mapping with 2 MiB pages (THP mode \(context.environment.transparentHugePages ?? "absent")); these are 4 KiB faults")
             }
         }
         // At most half the memory budget per batch (a batch's pages are unmapped before the next).
         let cap = max(1, Int(Double(MemInfo.available() ?? (1 << 30)) * context.limits.memoryFraction / 2) / page)
+        let failures = FailureFlag()
+        let touch: @Sendable (Int, Bool) throws -> UInt64 = self.touch ?? { pages, huge in
+            try PageFaults.touchFresh(pages: pages, huge: huge, clock: MonotonicRawClock(), advise: advise).ns
+        }
         var prepared = PreparedBenchmark(
             kernel: { _, _ in },
             maxIterationsPerBatch: cap, warnings: warnings,
+            // A failed batch fails the case (the engine drops its samples): never a 0 ns sample.
+            validate: { if let why = failures.value { throw BenchmarkError.failed(why) } },
             details: ["pageBytes": String(page), "timed": "the touch loop only (one write per page)"])
         prepared.selfTimedKernel = { pages in
-            (try? PageFaults.touchFresh(pages: pages, huge: huge, clock: MonotonicRawClock()).ns) ?? 0
+            guard failures.value == nil else { return 1 }
+            do {
+                return try touch(pages, huge)
+            } catch {
+                failures.set("a batch of \(pages) fresh pages could not be mapped: \(error)")
+                // Not a sample: validate fails the case and the engine discards its samples.
+                return 1
+            }
         }
         return prepared
     }

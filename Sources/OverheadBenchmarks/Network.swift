@@ -16,14 +16,21 @@ enum LoopbackPeer {
 
     private static let state = Mutex(State())
 
-    /// The server's address; the caller must `release()` once done with it.
-    static func acquire() throws -> SocketAddress {
+    /// The CPU the loopback server runs on: the first allowed CPU other than the measurement CPU
+    /// (a peer elsewhere, as a remote host is), or the measurement CPU when it is the only one.
+    static func serverCPU(allowed: [Int], measurementCPU: Int) -> Int {
+        allowed.first { $0 != measurementCPU } ?? measurementCPU
+    }
+
+    /// The server's address; the caller must `release()` once done with it. The server's threads
+    /// are pinned to `cpu`.
+    static func acquire(cpu: Int) throws -> SocketAddress {
         try state.withLock { s in
             s.users += 1
             if let server = s.server { return server.address }
             do {
                 let started = try EchoServer(listen: try SocketAddress.parse("127.0.0.1:0"))
-                started.start()
+                started.start(pinnedTo: [cpu])
                 s.server = started
                 s.stopWhenIdle = false
                 return started.address
@@ -75,8 +82,13 @@ struct NetworkPeer {
                 address = try SocketAddress.parse(peer, defaultPort: PeerProtocol.defaultPort)
                 details["peerSource"] = "--peer \(peer)"
             } else {
-                address = try LoopbackPeer.acquire()
+                let cpu = LoopbackPeer.serverCPU(allowed: context.allowedCPUs, measurementCPU: context.measurementCPU)
+                address = try LoopbackPeer.acquire(cpu: cpu)
                 details["peerSource"] = "loopback server started by run (threads in this process)"
+                details["serverCPU"] = String(cpu)
+                details["serverPlacement"] = cpu == context.measurementCPU
+                    ? "server threads pinned to CPU \(cpu), the measurement CPU (the only allowed CPU): same-core round trips"
+                    : "server threads pinned to CPU \(cpu), client on CPU \(context.measurementCPU): cross-CPU round trips, as with a peer elsewhere"
             }
         } catch {
             throw BenchmarkError.failed("\(error)")
@@ -134,28 +146,35 @@ struct NetworkRoundTrip: Benchmark {
         // A first round trip before calibration: a peer that does not echo fails here.
         guard client.roundTrip() else { throw BenchmarkError.failed(client.failure ?? "no echo from \(peer.address)") }
         let log = LatencyLogs.log(info.id, params)
-        let clock = MonotonicRawClock()
+        let pending = LatencyBatches()
+        let clock = operationClock(context)
         var details = peer.details
         details["messageBytes"] = String(size)
-        details["latency"] = "per round trip on CLOCK_MONOTONIC_RAW; percentiles over every round trip of the run (nearest rank)"
+        details["latency"] = "per round trip, between consecutive clock reads (one per op, its cost subtracted); percentiles over the samples' round trips only (warm-up and calibration excluded), nearest rank"
+        details["clock"] = clock.detail
+        let samples = context.samplesPerReplicate
         var benchmark = PreparedBenchmark(
             kernel: { _, _ in },
             teardown: { withExtendedLifetime(client) {}; peer.release() },
             validate: { if let why = client.failure { throw BenchmarkError.failed(why) } },
             details: details,
-            derive: { _ in latencyPercentiles(log.all) })
+            derive: { _ in latencyPercentiles(log.all) },
+            finish: { _ in pending.commit(last: samples, to: log); return [] })
         benchmark.selfTimedKernel = { n in
             var latencies = [UInt64]()
             latencies.reserveCapacity(n)
             let start = clock.now()
+            var t0 = start
             for _ in 0..<n {
-                let t0 = clock.now()
                 guard client.roundTrip() else { break }
-                latencies.append(clock.now() &- t0)
+                let t1 = clock.now()
+                latencies.append(clock.net(t1 &- t0))
+                t0 = t1
             }
-            let elapsed = clock.now() &- start
-            log.append(latencies)
-            return elapsed
+            pending.append(latencies)
+            let cost = UInt64(Double(latencies.count) * clock.readCostNs)
+            let elapsed = t0 &- start
+            return max(1, elapsed > cost ? elapsed - cost : 1)
         }
         prepared = true
         return benchmark
@@ -169,7 +188,7 @@ struct NetworkStream: Benchmark {
 
     let info = BenchmarkInfo(
         id: "net.tcp_stream",
-        summary: "one TCP connection streaming 128 KiB send()s into the peer's sink; Gbit/s = 10^9 payload bits per second (data still in the socket buffer at a batch's end counts)",
+        summary: "one TCP connection streaming 128 KiB send()s into the peer's sink; Gbit/s = 10^9 payload bits per second, counted when the peer has acknowledged them",
         reveals: "bulk transfer amortizes exits over large segments (TSO/GRO): a VM should be within a few % of bare metal; a big gap points at a CPU-bound vhost or a missing offload",
         params: [], metric: "throughput", unit: "Gbit/s", better: .higher)
 
@@ -185,10 +204,13 @@ struct NetworkStream: Benchmark {
         }
         var details = peer.details
         details["sendBytes"] = String(Self.sendBytes)
+        details["counted"] = "bytes the peer's TCP acknowledged: each batch ends when the send queue is empty (SIOCOUTQ = 0), so data still in the local socket buffer is never counted"
         prepared = true
         return PreparedBenchmark(
             kernel: { n, _ in
                 for _ in 0..<n where !client.push() { return }
+                // Timed: the batch ends when the peer has acknowledged every byte (SIOCOUTQ = 0).
+                _ = client.drain()
             },
             conversion: .rate(workPerOp: Double(Self.sendBytes * 8), scale: 1e9),
             teardown: { withExtendedLifetime(client) {}; peer.release() },

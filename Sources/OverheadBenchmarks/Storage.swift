@@ -35,20 +35,41 @@ final class FailureFlag: Sendable {
 /// always one of the observed values, no interpolation. `sorted` ascending; 0 when empty.
 func nearestRankPercentile(_ sorted: [UInt64], _ p: Double) -> UInt64 {
     guard !sorted.isEmpty else { return 0 }
-    let rank = Int((p / 100 * Double(sorted.count)).rounded(.up))
+    // A hair below the exact product before rounding up: 99.9% of 10,000 is rank 9,990, which
+    // floating point makes 9,990.000000000002 (rank 9,991) otherwise.
+    let rank = Int((p / 100 * Double(sorted.count) - 1e-9).rounded(.up))
     return sorted[min(max(rank, 1), sorted.count) - 1]
 }
 
 /// Latency percentiles in µs for `derived`: p50, p99, p99.9 and how many operations they cover.
+/// A tail percentile is given only when at least 10 operations lie beyond it (p99 from 1,000
+/// operations, p99.9 from 10,000): from fewer, it is one or two outliers, not a percentile.
 func latencyPercentiles(_ values: [UInt64]) -> [String: Double] {
     guard !values.isEmpty else { return [:] }
     let sorted = values.sorted()
-    return [
+    var out: [String: Double] = [
         "p50Us": Double(nearestRankPercentile(sorted, 50)) / 1000,
-        "p99Us": Double(nearestRankPercentile(sorted, 99)) / 1000,
-        "p999Us": Double(nearestRankPercentile(sorted, 99.9)) / 1000,
         "latencyOps": Double(sorted.count),
     ]
+    if sorted.count >= 1_000 { out["p99Us"] = Double(nearestRankPercentile(sorted, 99)) / 1000 }
+    if sorted.count >= 10_000 { out["p999Us"] = Double(nearestRankPercentile(sorted, 99.9)) / 1000 }
+    return out
+}
+
+/// One replicate's per-op latencies, batch by batch, held until the samples are done: only the
+/// last `samplesPerReplicate` batches (the timed samples) go into the case's log, so calibration
+/// and warm-up batches never reach the percentiles.
+final class LatencyBatches: Sendable {
+    private let batches = Mutex<[[UInt64]]>([])
+
+    func append(_ batch: [UInt64]) { batches.withLock { $0.append(batch) } }
+
+    /// Moves the last `last` batches (all but the first when nil) into `log`; forgets the rest.
+    func commit(last: Int?, to log: LatencyLog) {
+        let all = batches.withLock { b in defer { b.removeAll() }; return b }
+        let keep = last.map { min($0, all.count) } ?? max(0, all.count - 1)
+        for batch in all.suffix(keep) { log.append(batch) }
+    }
 }
 
 /// Per-operation latencies of one case, over all its rounds.
@@ -181,54 +202,34 @@ final class BlockPicker: @unchecked Sendable {
     }
 }
 
-/// `count` threads that each run a share of a batch when told to: queue depth by threads (each
-/// thread keeps one synchronous request in flight). Threads are created unpinned in prepare and
-/// ended by `stop()`.
-final class ThreadGang: @unchecked Sendable {
-    // `shares` and `stopping` are written before the start semaphores are signalled and read by
-    // the threads after waiting on them (the semaphores order the accesses); hence @unchecked.
-    let count: Int
-    private let starts: [DispatchSemaphore]
-    private let done = DispatchSemaphore(value: 0)
-    private var shares: [Int]
-    private var stopping = false
+/// Where the I/O runs against where the device's interrupts land (`/proc/interrupts`), for
+/// `details`: `ioInterruptCPUs` (the CPUs with interrupts of the device's queues so far, and the
+/// lines) and `ioPlacement` (the measuring CPU against those). Empty for tmpfs or an unknown device.
+func ioPlacement(context: RunContext, device: String?) -> [String: String] {
+    guard let device, let irq = DeviceInterrupts.forBlockDevice(device) else { return [:] }
+    let cpus = irq.cpusWithInterrupts
+    guard !cpus.isEmpty else { return [:] }
+    let on = context.measurementCPU
+    let list = cpus.map(String.init).joined(separator: ",")
+    var out = ["ioInterruptCPUs": "\(list) (\(irq.lines.keys.sorted().joined(separator: ", ")) in /proc/interrupts)"]
+    out["ioPlacement"] = cpus == [on]
+        ? "requests submitted from CPU \(on), the CPU taking the device's completion interrupts (completions handled locally)"
+        : cpus.contains(on)
+            ? "requests submitted from CPU \(on), one of the CPUs taking the device's interrupts (\(list))"
+            : "requests submitted from CPU \(on); the device's completion interrupts land on CPU \(list), so every completion crosses CPUs (pick --cpu to choose)"
+    return out
+}
 
-    init(count: Int, body: @escaping @Sendable (_ thread: Int, _ ops: Int) -> Void) {
-        self.count = count
-        starts = (0..<count).map { _ in DispatchSemaphore(value: 0) }
-        shares = Array(repeating: 0, count: count)
-        for t in 0..<count {
-            let thread = Thread { [self] in
-                while true {
-                    starts[t].wait()
-                    if stopping { done.signal(); return }
-                    body(t, shares[t])
-                    done.signal()
-                }
-            }
-            thread.stackSize = 256 << 10
-            thread.start()
-        }
-    }
-
-    /// Splits `ops` over the threads, starts them together and waits for all.
-    func run(ops: Int) {
-        for t in 0..<count { shares[t] = ops / count + (t < ops % count ? 1 : 0) }
-        for s in starts { s.signal() }
-        for _ in 0..<count { done.wait() }
-    }
-
-    /// Ends the threads and waits for them.
-    func stop() {
-        stopping = true
-        for s in starts { s.signal() }
-        for _ in 0..<count { done.wait() }
-    }
+/// The per-operation clock for a case: what the fingerprint proved cheap (see `OperationClock`).
+func operationClock(_ context: RunContext) -> OperationClock {
+    OperationClock.choose(
+        clockPath: context.environment.clockGettime?.path, tscGHz: context.tscGHz ?? context.environment.tsc?.ghz,
+        invariantTSC: context.environment.tsc?.invariant ?? false)
 }
 
 /// `io.randread`: 4 KiB reads at uniformly random aligned offsets of the run's data file,
-/// O_DIRECT or buffered with the page cache dropped, one request in flight (qd=1) or 32 threads
-/// with one each (qd=32).
+/// O_DIRECT or buffered with the page cache dropped, one synchronous pread at a time (qd=1) or 32
+/// requests kept in flight through one io_uring (qd=32, fio's iodepth=32).
 struct StorageRandRead: Benchmark {
     /// Test hook: a smaller file than 1 GiB.
     var fileBytesOverride: Int? = nil
@@ -239,7 +240,7 @@ struct StorageRandRead: Benchmark {
         reveals: "every request crosses the virtual block device: virtio-blk reaches about half the bare-metal IOPS at depth, vhost or passthrough nearly all; QD1 shows the per-request exit and interrupt cost",
         params: [
             ParamSpec(name: "direct", values: .choices(["true", "false"]), defaults: ["true", "false"], summary: "O_DIRECT (true) or buffered reads of a cache-dropped file (false)"),
-            ParamSpec(name: "qd", values: .choices(["1", "32"]), defaults: ["1", "32"], summary: "requests in flight: 1, or 32 threads each with one synchronous pread"),
+            ParamSpec(name: "qd", values: .choices(["1", "32"]), defaults: ["1", "32"], summary: "requests in flight: 1 (synchronous pread), or 32 through one io_uring (liburing)"),
         ],
         metric: "iops", unit: "IOPS", better: .higher)
 
@@ -252,55 +253,91 @@ struct StorageRandRead: Benchmark {
         let file = setup.file
         let blocks = file.bytes / Self.blockBytes
         let log = LatencyLogs.log(info.id, params)
+        let pending = LatencyBatches()
+        let samples = context.samplesPerReplicate
         let failures = FailureFlag()
-        let clock = MonotonicRawClock()
+        let clock = operationClock(context)
         var warnings = setup.warnings
         if let fallback { warnings.append(fallback) }
         if !direct && !file.adviseRandom() { warnings.append("posix_fadvise(RANDOM) failed: kernel readahead may inflate buffered reads") }
         var details = setup.details
-        details["access"] = direct ? "O_DIRECT pread" : "buffered pread, POSIX_FADV_RANDOM (no readahead)"
+        details["access"] = direct ? "O_DIRECT" : "buffered, POSIX_FADV_RANDOM (no readahead)"
         details["cold"] = direct ? "O_DIRECT bypasses the page cache" : "posix_fadvise(DONTNEED) on the whole file before every batch (not timed)"
-        details["queueDepth"] = depth == 1 ? "1 (one synchronous pread at a time)" : "32 threads, each with one synchronous pread in flight (no io_uring)"
         details["blockBytes"] = String(Self.blockBytes)
-        details["latency"] = "per-read time on CLOCK_MONOTONIC_RAW; percentiles over every read of the run (nearest rank)"
+        details["clock"] = clock.detail
+        for (k, v) in ioPlacement(context: context, device: details["blockDevice"]) { details[k] = v }
 
-        var buffers: [AlignedBuffer] = []
-        for _ in 0..<depth { buffers.append(try AlignedBuffer(bytes: Self.blockBytes)) }
-        let pickers = (0..<depth).map { _ in BlockPicker(seed: UInt64.random(in: 1...UInt64.max), blocks: blocks) }
-        let allBuffers = buffers
-        // One thread's share of a batch: `ops` timed reads; stops at the first failed read.
-        let reads: @Sendable (Int, Int) -> Void = { thread, ops in
-            guard failures.value == nil else { return }
-            var latencies = [UInt64]()
-            latencies.reserveCapacity(ops)
-            let buffer: AlignedBuffer = allBuffers[thread]
-            let picker = pickers[thread]
-            for _ in 0..<ops {
-                let offset = picker.next() * Self.blockBytes
-                let t0 = clock.now()
-                let n = file.read(direct: direct, into: buffer, count: Self.blockBytes, offset: offset)
-                latencies.append(clock.now() &- t0)
-                if n != Self.blockBytes {
-                    failures.set(n < 0 ? "pread at \(offset) failed: \(String(cString: strerror(Int32(-n))))" : "short read (\(n) bytes) at \(offset)")
-                    break
+        let seed = UInt64.random(in: 1...UInt64.max)
+        if depth > 1 {
+            let ring: URingReader
+            do {
+                ring = try URingReader(file: file, direct: direct, depth: depth, seed: seed)
+            } catch {
+                throw BenchmarkError.unsupported("qd=\(depth) needs io_uring: \(error) (kernel without io_uring, or io_uring disabled by kernel.io_uring_disabled or a seccomp filter)")
+            }
+            details["queueDepth"] = "\(depth) (one io_uring through liburing: \(depth) reads in flight, each completion replaced at once, like fio --ioengine=io_uring/libaio --iodepth=\(depth))"
+            details["latency"] = "per read from submission to the reap that saw its completion (one clock read per wake-up); percentiles over every read after the case's first batch (warm-up and calibration excluded), nearest rank"
+            let tick = clock.source == .tsc ? clock.nsPerTick : 0
+            let readCost = clock.readCostNs
+            var prepared = PreparedBenchmark(
+                kernel: { _, _ in },
+                conversion: .opsPerSecond(scale: 1),
+                warnings: warnings,
+                teardown: { withExtendedLifetime(ring) {} },
+                validate: { if let why = failures.value { throw BenchmarkError.failed(why) } },
+                details: details,
+                derive: { _ in latencyPercentiles(log.all) },
+                finish: { _ in pending.commit(last: samples, to: log); return [] })
+            prepared.selfTimedKernel = { n in
+                guard failures.value == nil else { return 1 }
+                if !direct { file.dropCache() }
+                switch ring.run(ops: n, blocks: blocks, nsPerTick: tick, latencies: true) {
+                case .success(let r):
+                    pending.append(r.latencies.map { $0 > UInt64(readCost) ? $0 - UInt64(readCost) : 0 })
+                    let cost = UInt64(Double(r.clockReads) * readCost)
+                    return max(1, r.elapsed > cost ? r.elapsed - cost : 1)
+                case .failure(let e):
+                    failures.set("\(e)")
+                    return 1
                 }
             }
-            log.append(latencies)
+            return prepared
         }
-        let gang = depth > 1 ? ThreadGang(count: depth, body: reads) : nil
+
+        details["queueDepth"] = "1 (one synchronous pread at a time)"
+        details["latency"] = "per read, between consecutive clock reads (one read per op, its cost subtracted); percentiles over every read after the case's first batch (warm-up and calibration excluded), nearest rank"
+        let buffer = try AlignedBuffer(bytes: Self.blockBytes)
+        let picker = BlockPicker(seed: seed, blocks: blocks)
         var prepared = PreparedBenchmark(
             kernel: { _, _ in },
             conversion: .opsPerSecond(scale: 1),
             warnings: warnings,
-            teardown: { gang?.stop() },
             validate: { if let why = failures.value { throw BenchmarkError.failed(why) } },
             details: details,
-            derive: { _ in latencyPercentiles(log.all) })
+            derive: { _ in latencyPercentiles(log.all) },
+            finish: { _ in pending.commit(last: samples, to: log); return [] })
         prepared.selfTimedKernel = { n in
+            guard failures.value == nil else { return 1 }
             if !direct { file.dropCache() }
+            var latencies = [UInt64]()
+            latencies.reserveCapacity(n)
             let start = clock.now()
-            if let gang { gang.run(ops: n) } else { reads(0, n) }
-            return clock.now() &- start
+            var t0 = start
+            for _ in 0..<n {
+                let offset = picker.next() * Self.blockBytes
+                let got = file.read(direct: direct, into: buffer, count: Self.blockBytes, offset: offset)
+                let t1 = clock.now()
+                latencies.append(clock.net(t1 &- t0))
+                t0 = t1
+                if got != Self.blockBytes {
+                    failures.set(got < 0 ? "pread at \(offset) failed: \(String(cString: strerror(Int32(-got))))" : "short read (\(got) bytes) at \(offset)")
+                    break
+                }
+            }
+            pending.append(latencies)
+            let elapsed = t0 &- start
+            let cost = UInt64(Double(latencies.count) * clock.readCostNs)
+            return max(1, elapsed > cost ? elapsed - cost : 1)
         }
         return prepared
     }
@@ -393,8 +430,10 @@ struct StorageFsync: Benchmark {
         }
         let buffer = try AlignedBuffer(bytes: Self.blockBytes)
         let log = LatencyLogs.log(info.id, params)
+        let pending = LatencyBatches()
+        let samples = context.samplesPerReplicate
         let failures = FailureFlag()
-        let clock = MonotonicRawClock()
+        let clock = operationClock(context)
         let blocks = Self.fileBytes / Self.blockBytes
         let position = Mutex<Int>(0)
         var warnings: [String] = []
@@ -404,7 +443,8 @@ struct StorageFsync: Benchmark {
         var details: [String: String] = [
             "ioDir": directory, "filesystem": file.filesystem.name, "blockBytes": String(Self.blockBytes),
             "access": "buffered pwrite of 4 KiB then fdatasync(2), overwriting allocated blocks (no metadata change)",
-            "latency": "per write+fdatasync on CLOCK_MONOTONIC_RAW; percentiles over every op of the run (nearest rank)",
+            "latency": "per write+fdatasync, between consecutive clock reads (one per op, its cost subtracted); percentiles over every op after the case's first batch (warm-up and calibration excluded), nearest rank",
+            "clock": clock.detail,
         ]
         if let device = StorageInfo.blockDevice(of: directory) {
             details["blockDevice"] = device.name
@@ -415,24 +455,28 @@ struct StorageFsync: Benchmark {
             warnings: warnings,
             validate: { if let why = failures.value { throw BenchmarkError.failed(why) } },
             details: details,
-            derive: { _ in latencyPercentiles(log.all) })
+            derive: { _ in latencyPercentiles(log.all) },
+            finish: { _ in pending.commit(last: samples, to: log); return [] })
         prepared.selfTimedKernel = { n in
             var block = position.withLock { $0 }
             var latencies = [UInt64]()
             latencies.reserveCapacity(n)
             let start = clock.now()
+            var t0 = start
             for _ in 0..<n where failures.value == nil {
-                let t0 = clock.now()
                 let written = file.write(direct: false, from: buffer, count: Self.blockBytes, offset: block * Self.blockBytes)
                 let synced = file.dataSync()
-                latencies.append(clock.now() &- t0)
+                let t1 = clock.now()
+                latencies.append(clock.net(t1 &- t0))
+                t0 = t1
                 if written != Self.blockBytes || synced != 0 { failures.set("pwrite/fdatasync failed at block \(block)") }
                 block = (block + 1) % blocks
             }
-            let elapsed = clock.now() &- start
             position.withLock { $0 = block }
-            log.append(latencies)
-            return elapsed
+            pending.append(latencies)
+            let cost = UInt64(Double(latencies.count) * clock.readCostNs)
+            let elapsed = t0 &- start
+            return max(1, elapsed > cost ? elapsed - cost : 1)
         }
         return prepared
     }

@@ -262,6 +262,7 @@ extension OverheadBench {
                 // Scratch files go on the results' disk unless --io-dir says otherwise (not /tmp, often tmpfs).
                 ioDirectory: ioDirectory ?? FileManager.default.currentDirectoryPath)
             context.limits = ResourceLimits(memoryFraction: memoryLimit / 100, diskFraction: diskLimit / 100, caseSeconds: timeLimit)
+            context.samplesPerReplicate = settings.samplesPerReplicate
             var outcome = engine.run(cases: cases, context: context, progress: progress.show, shouldStop: { Interrupt.signal != nil })
             // Scratch files, latency logs, the loopback server: released on every path, Ctrl-C included.
             RunResources.releaseAll()

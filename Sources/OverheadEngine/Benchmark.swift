@@ -236,6 +236,9 @@ public struct RunContext: Sendable {
     public var peer: String?
     /// `run --io-dir DIR`: where storage benchmarks put their scratch files; nil = the temp dir.
     public var ioDirectory: String?
+    /// Timed samples per replicate (the batches after calibration and warm-up): benchmarks that
+    /// log per-op latencies keep only these batches. nil when unknown.
+    public var samplesPerReplicate: Int?
 
     public init(
         allowedCPUs: [Int], measurementCPU: Int, quick: Bool, environment: Environment, tscGHz: Double? = nil,

@@ -103,6 +103,16 @@ public func subtractOverhead(measuredNsPerOp: Double, overheadNsPerOp: Double?) 
     return net > 0 ? net : nil
 }
 
+/// Subtracts `overheadNsPerOp` from every raw time of one replicate, or from none: when any
+/// sample would be left at or below zero, all come back raw and `subtracted` is false. Mixing
+/// net and raw samples in one replicate would put two different quantities under one median.
+public func applyOverhead(_ raw: [Double], overheadNsPerOp: Double?) -> (values: [Double], subtracted: Bool) {
+    guard overheadNsPerOp != nil else { return (raw, true) }
+    let net = raw.map { subtractOverhead(measuredNsPerOp: $0, overheadNsPerOp: overheadNsPerOp) }
+    if net.allSatisfy({ $0 != nil }) { return (net.map { $0! }, true) }
+    return (raw.map { max($0, Double.leastNonzeroMagnitude) }, false)
+}
+
 /// Owns timing: calibration, warm-up, samples, overhead subtraction, pinning, interleaving, and
 /// the steal-time and context-switch watch.
 public struct Engine<Clock: BenchmarkClock>: Sendable {
@@ -182,7 +192,8 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
             var warnings = state.warnings
             if let reason = state.skipReason { warnings.append("stopped early: \(reason)") }
             if state.subtractionFailed {
-                warnings.append("loop overhead was not below the measured time in some samples; those samples are reported without subtraction")
+                let raw = state.replicates.filter { $0.overheadNsPerOp == nil }.count
+                warnings.append("loop overhead was not below the measured time in every sample of \(raw) of \(state.replicates.count) replicate(s); those replicates are reported without subtraction (all their samples raw)")
             }
             var derived = state.derive?(summary.median) ?? [:]
             let perOp = state.counterTotals.perOp
@@ -191,6 +202,9 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
             }
             var details = state.details
             for (name, value) in c.requested { details[name + "Requested"] = value }
+            if state.subtractionFailed {
+                details["overheadSubtraction"] = "per replicate, all or none: a replicate whose loop overhead is not below every sample is reported raw, and its overheadNsPerOp is left empty"
+            }
             if !perOp.isEmpty, let counters {
                 details["counters"] = "per op; " + counters.description
                 if state.counterTotals.maxScale > 1.0001 {
@@ -357,21 +371,18 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         let countDuringSamples = !prepared.countersInSeparateBatch
         if countDuringSamples { for c in threadCounters { c.start() } }
         var taken = 0
-        var replicateSamples: [Double] = []
+        var rawNsPerOp: [Double] = []
         for _ in 0..<settings.samplesPerReplicate {
             if shouldStop() || overTime { break }
             taken += 1
             let elapsed = Double(measure(iterations))
-            let raw = elapsed / Double(iterations)
-            let nsPerOp: Double
-            if let net = subtractOverhead(measuredNsPerOp: raw, overheadNsPerOp: overheadNsPerOp) {
-                nsPerOp = net
-            } else {
-                state.subtractionFailed = true
-                nsPerOp = max(raw, Double.leastNonzeroMagnitude)
-            }
-            replicateSamples.append(prepared.conversion.value(nsPerOp: nsPerOp, threads: threads))
+            rawNsPerOp.append(elapsed / Double(iterations))
         }
+        // One rule for the whole replicate: the loop overhead is subtracted from every sample or
+        // from none, so a replicate never mixes net and raw figures.
+        let (netNsPerOp, subtracted) = applyOverhead(rawNsPerOp, overheadNsPerOp: overheadNsPerOp)
+        if !subtracted { state.subtractionFailed = true }
+        let replicateSamples = netNsPerOp.map { prepared.conversion.value(nsPerOp: $0, threads: threads) }
 
         if countDuringSamples {
             for c in threadCounters { c.stop() }
@@ -415,7 +426,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
         state.samples.append(contentsOf: replicateSamples)
         state.replicates.append(Replicate(
             sampleCount: replicateSamples.count, median: median(replicateSamples), iterationsPerSample: iterations,
-            overheadNsPerOp: overheadNsPerOp, measuredSeconds: wall, stealTicks: stealTicks,
+            overheadNsPerOp: subtracted ? overheadNsPerOp : nil, measuredSeconds: wall, stealTicks: stealTicks,
             involuntaryContextSwitches: threadSwitches, migrations: migrations, robustCV: robustCV(replicateSamples),
             cpuPeriods: throttled.map { Int($0.periods) }, cpuThrottledPeriods: throttled.map { Int($0.throttledPeriods) },
             cpuThrottledUs: throttled.map { Int($0.throttledUs) }))

@@ -1,4 +1,5 @@
 import COverhead
+import Foundation
 import Glibc
 
 /// An errno from a failed system call, with the call's name.
@@ -18,19 +19,40 @@ public struct SystemError: Error, Equatable, CustomStringConvertible {
 
 /// CPU affinity of the calling thread (`sched_setaffinity` / `sched_getaffinity`).
 public enum Affinity {
-    /// The CPUs this thread may run on now (`cob_get_affinity`).
-    public static func allowedCPUs() -> [Int] {
-        var buffer = [CInt](repeating: 0, count: 4096)
-        let n = buffer.withUnsafeMutableBufferPointer { cob_get_affinity($0.baseAddress, CInt($0.count)) }
+    /// The CPUs this thread may run on now (`cob_get_affinity`), read through a CPU set sized for
+    /// `possibleCPUs` (default: the kernel's possible CPUs), so machines with more than 1024 CPUs
+    /// are read whole. Empty when the kernel refuses.
+    public static func allowedCPUs(possibleCPUs: Int? = nil) -> [Int] {
+        let possible = possibleCPUs ?? Self.possibleCPUs
+        // Room for every possible CPU id (the mask can hold at most that many set bits).
+        var buffer = [CInt](repeating: 0, count: max(possible, 1024) * 4)
+        let n = buffer.withUnsafeMutableBufferPointer { cob_get_affinity($0.baseAddress, CInt($0.count), CInt(clamping: possible)) }
         guard n > 0 else { return [] }
         return buffer.prefix(Int(n)).map(Int.init)
     }
 
-    /// Pins the calling thread to the given CPUs (`cob_set_affinity`).
-    public static func set(_ cpus: [Int]) throws(SystemError) {
-        let ids = cpus.map(CInt.init)
-        let rc = ids.withUnsafeBufferPointer { cob_set_affinity($0.baseAddress, CInt($0.count)) }
+    /// Pins the calling thread to the given CPUs (`cob_set_affinity`), through a CPU set sized for
+    /// `possibleCPUs` (default: the kernel's possible CPUs).
+    public static func set(_ cpus: [Int], possibleCPUs: Int? = nil) throws(SystemError) {
+        let ids = cpus.map { CInt(clamping: $0) }
+        let possible = CInt(clamping: possibleCPUs ?? Self.possibleCPUs)
+        let rc = ids.withUnsafeBufferPointer { cob_set_affinity($0.baseAddress, CInt($0.count), possible) }
         if rc != 0 { throw SystemError(call: "sched_setaffinity(\(cpus))", errno: -rc) }
+    }
+
+    /// The kernel's possible CPUs (the highest id in /sys/devices/system/cpu/possible, plus one),
+    /// read once; 1024 when unreadable.
+    public static let possibleCPUs: Int = possibleCPUCount(SystemRoot.live.read("/sys/devices/system/cpu/possible") ?? "") ?? 1024
+
+    /// Parses a kernel CPU list ("0-4095", "0,2-3") into the count of ids it spans (highest + 1).
+    public static func possibleCPUCount(_ list: String) -> Int? {
+        var highest: Int?
+        for part in list.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",") {
+            let bounds = part.split(separator: "-")
+            guard let last = bounds.last.flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }), last >= 0 else { return nil }
+            highest = max(highest ?? 0, last)
+        }
+        return highest.map { $0 + 1 }
     }
 
     /// The CPU the calling thread is on now (`sched_getcpu`), nil if unknown.

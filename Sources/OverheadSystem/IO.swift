@@ -271,3 +271,44 @@ public final class ScratchFile: Sendable {
         fdatasync(buffered.raw) == 0 ? 0 : -Int(errno)
     }
 }
+
+/// io.randread's queue depth: an io_uring (liburing, `cob_uring_*`) on one of a scratch file's
+/// descriptors keeping `depth` 4 KiB reads in flight. Used by one thread at a time.
+public final class URingReader: @unchecked Sendable {
+    // @unchecked: the ring is driven by the one thread that times a batch; never shared concurrently.
+    private let ring: OpaquePointer
+    private let file: ScratchFile
+    private var seed: UInt64
+    public let depth: Int
+    public let direct: Bool
+
+    /// `io_uring_queue_init(depth)` over `file`'s O_DIRECT descriptor when `direct`, else the
+    /// buffered one. Throws ENOSYS (no io_uring) or EPERM (disabled by sysctl or seccomp).
+    public init(file: ScratchFile, direct: Bool, depth: Int, seed: UInt64) throws(SystemError) {
+        let fd = direct ? (file.direct ?? file.buffered).raw : file.buffered.raw
+        var err: Int32 = 0
+        guard let r = cob_uring_open(fd, UInt32(depth), &err) else {
+            throw SystemError(call: "io_uring_queue_init(\(depth))", errno: err)
+        }
+        ring = r
+        self.file = file
+        self.seed = seed | 1
+        self.depth = depth
+        self.direct = direct
+    }
+
+    deinit { cob_uring_close(ring) }
+
+    /// Runs `ops` reads at `depth` (`cob_uring_randread`): elapsed ns and per-read latencies, ns,
+    /// on `clock` (CLOCK_MONOTONIC, or the TSC when `nsPerTick` > 0), and the clock reads it took.
+    public func run(ops: Int, blocks: Int, nsPerTick: Double, latencies: Bool) -> Result<(elapsed: UInt64, latencies: [UInt64], clockReads: Int), SystemError> {
+        var lat = latencies ? [UInt64](repeating: 0, count: ops) : []
+        var reads: UInt64 = 0
+        var failedSlot: Int64 = -1
+        let rc = lat.withUnsafeMutableBufferPointer { buffer in
+            cob_uring_randread(ring, UInt64(blocks), UInt64(ops), &seed, latencies ? buffer.baseAddress : nil, nsPerTick, &reads, &failedSlot)
+        }
+        if rc < 0 { return .failure(SystemError(call: "io_uring 4 KiB read (\(direct ? "O_DIRECT" : "buffered"), depth \(depth))", errno: Int32(-rc))) }
+        return .success((UInt64(rc), lat, Int(reads)))
+    }
+}

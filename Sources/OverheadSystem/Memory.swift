@@ -22,10 +22,23 @@ public final class MappedMemory: @unchecked Sendable {
     /// The base page size (`sysconf(_SC_PAGESIZE)`).
     public static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
+    /// `madvise(addr, len, advice)` returning 0 or the errno: a parameter so tests can play a
+    /// kernel without transparent huge pages.
+    public typealias Advise = @Sendable (UnsafeMutableRawPointer, Int, Int32) -> Int32
+
+    /// The real `madvise`.
+    public static let systemAdvise: Advise = { addr, len, advice in madvise(addr, len, advice) == 0 ? 0 : errno }
+
+    /// Whether the kernel refused MADV_NOHUGEPAGE with EINVAL: it has no transparent huge pages
+    /// (CONFIG_TRANSPARENT_HUGEPAGE off), so the mapping gets 4 KiB pages anyway.
+    public let noTransparentHugePages: Bool
+
     /// Maps `bytes` of private anonymous memory (`mmap`), 2 MiB aligned, and advises the kernel to
     /// back it with huge pages or not (`madvise` MADV_HUGEPAGE / MADV_NOHUGEPAGE). Not touched yet:
-    /// pages appear on first touch, on the touching thread's NUMA node.
-    public init(bytes: Int, hugePages: Bool) throws(SystemError) {
+    /// pages appear on first touch, on the touching thread's NUMA node. A kernel without THP
+    /// answers both advices with EINVAL: 4 KiB mappings go on (that is what they asked for), a
+    /// huge-page mapping throws `SystemError` with errno EINVAL (see `isNoTHP`).
+    public init(bytes: Int, hugePages: Bool, advise: Advise = MappedMemory.systemAdvise) throws(SystemError) {
         precondition(bytes > 0)
         let align = Self.hugePageSize
         let length = (bytes + align - 1) / align * align
@@ -41,12 +54,21 @@ public final class MappedMemory: @unchecked Sendable {
         self.bytes = bytes
         advisedBytes = length
         self.hugePages = hugePages
-        if madvise(base, length, hugePages ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) != 0 {
-            let e = errno
+        let e = advise(base, length, hugePages ? MADV_HUGEPAGE : MADV_NOHUGEPAGE)
+        noTransparentHugePages = e == EINVAL
+        if e != 0 && !(e == EINVAL && !hugePages) {
             munmap(mapping, mappingBytes)
             throw SystemError(call: "madvise(\(hugePages ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE"))", errno: e)
         }
     }
+
+    /// Whether `error` is the kernel refusing MADV_HUGEPAGE because it has no transparent huge pages.
+    public static func isNoTHP(_ error: SystemError) -> Bool {
+        error.errno == EINVAL && error.call == "madvise(MADV_HUGEPAGE)"
+    }
+
+    /// The skip reason for a 2 MiB-page case on a kernel without transparent huge pages.
+    public static let noTHPReason = "2 MiB pages unavailable: madvise(MADV_HUGEPAGE) fails with EINVAL, so this kernel has no transparent huge pages (CONFIG_TRANSPARENT_HUGEPAGE off); the pages=4k cases run"
 
     deinit { munmap(mapping, mappingBytes) }
 
@@ -170,9 +192,11 @@ public enum PageFaults {
     /// Maps `pages` pages (4 KiB, or 2 MiB with `huge`), times one write per page with `clock`,
     /// unmaps, and returns (ns spent touching, huge-page-backed bytes after touching when `verify`).
     /// The mapping and unmapping stay outside the timed region.
-    public static func touchFresh(pages: Int, huge: Bool, clock: some BenchmarkClock, verify: Bool = false) throws(SystemError) -> (ns: UInt64, hugeBytes: Int?) {
+    public static func touchFresh(
+        pages: Int, huge: Bool, clock: some BenchmarkClock, verify: Bool = false, advise: @escaping MappedMemory.Advise = MappedMemory.systemAdvise
+    ) throws(SystemError) -> (ns: UInt64, hugeBytes: Int?) {
         let page = huge ? MappedMemory.hugePageSize : MappedMemory.pageSize
-        let memory = try MappedMemory(bytes: pages * page, hugePages: huge)
+        let memory = try MappedMemory(bytes: pages * page, hugePages: huge, advise: advise)
         let t0 = clock.now()
         memory.touchAll(page: page)
         let t1 = clock.now()

@@ -292,8 +292,14 @@ public final class EchoServer: Sendable {
         return .success((t, u, bound))
     }
 
-    /// Starts the accept thread and the UDP echo thread (once).
-    public func start() {
+    /// CPUs every server thread pins itself to (nil: not pinned), set by `start(pinnedTo:)`.
+    private let pinned = Mutex<[Int]?>(nil)
+
+    /// Starts the accept thread and the UDP echo thread (once). With `pinnedTo`, every thread of the
+    /// server (accept, UDP, one per connection) pins itself to those CPUs first: the loopback peer's
+    /// placement moves round trips by ~40% and stream rates by ~60% (netperf on a 2-vCPU guest).
+    public func start(pinnedTo cpus: [Int]? = nil) {
+        pinned.withLock { $0 = cpus }
         guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
         spawn { [self] in acceptLoop() }
         spawn { [self] in udpLoop() }
@@ -316,7 +322,9 @@ public final class EchoServer: Sendable {
 
     private func spawn(_ body: @escaping @Sendable () -> Void) {
         threads.add(1, ordering: .acquiringAndReleasing)
+        let cpus = pinned.withLock { $0 }
         let thread = Thread { [self] in
+            if let cpus { try? Affinity.set(cpus) }
             body()
             threads.subtract(1, ordering: .acquiringAndReleasing)
         }
@@ -511,6 +519,21 @@ public final class PeerClient: @unchecked Sendable {
     @inline(__always) public func push() -> Bool {
         guard failure == nil else { return false }
         return Sockets.sendAll(socket.raw, buffer, messageBytes) ? true : fail(errno)
+    }
+
+    /// Waits until the peer's TCP has acknowledged every byte sent (`SIOCOUTQ` reaches 0, polled
+    /// with a 20 µs sleep), so a batch counts bytes the peer received, not bytes `send()` accepted
+    /// into the local socket buffer. Fails after the timeout.
+    public func drain() -> Bool {
+        guard failure == nil else { return false }
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while true {
+            let q = cob_sock_outq(socket.raw)
+            if q == 0 { return true }
+            if q < 0 { return fail(-q) }
+            if Date() > deadline { return fail(EAGAIN) }
+            usleep(20)
+        }
     }
 
     private func fail(_ code: Int32) -> Bool {

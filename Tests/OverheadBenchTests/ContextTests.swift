@@ -172,9 +172,19 @@ struct FinishingBenchmark: Benchmark {
         #expect(outcome.skipped.first?.reason.contains("cross-core needs two CPUs") == true)
     }
 
+    /// A process pipe peer: the exec'd echo helper where it runs (its file removed once the peer
+    /// answered), else the forked echo.
+    func processPeer(_ err: inout Int32) -> OpaquePointer? {
+        guard let helper = EchoHelper.fresh().path else { return cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, nil, &err) }
+        defer { _ = unlink(helper) }
+        let p = helper.withCString { cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, $0, &err) }
+        if let p { _ = cob_ctx_pipe_round_trips(p, 1, 2_000) }
+        return p
+    }
+
     @Test func aStoppedPeerTimesOutAndADeadOneReadsAsEOF() throws {
         var err: Int32 = 0
-        let p = try #require(cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, &err))
+        let p = try #require(processPeer(&err))
         let pid = cob_ctx_pipe_peer_pid(p)
         #expect(pid > 0)
         #expect(cob_ctx_pipe_round_trips(p, 10, 2_000) == 0)
@@ -190,16 +200,20 @@ struct FinishingBenchmark: Benchmark {
 
     @Test func teardownReapsALiveProcessPeer() throws {
         var err: Int32 = 0
-        let p = try #require(cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, &err))
-        let pid = cob_ctx_pipe_peer_pid(p)
-        #expect(cob_ctx_pipe_round_trips(p, 100, 2_000) == 0)
-        cob_ctx_pipe_stop(p)
-        #expect(kill(pid, 0) == -1 && errno == ESRCH)
+        // The exec'd echo helper, then the forked-copy fallback: both answer and are reaped.
+        let peers = [try #require(processPeer(&err)), try #require(cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, nil, &err))]
+        for p in peers {
+            let pid = cob_ctx_pipe_peer_pid(p)
+            #expect(pid > 0)
+            #expect(cob_ctx_pipe_round_trips(p, 100, 2_000) == 0)
+            cob_ctx_pipe_stop(p)
+            #expect(kill(pid, 0) == -1 && errno == ESRCH)
+        }
     }
 
     @Test func threadAndFutexAndYieldPeersAnswerAndStop() throws {
         var err: Int32 = 0
-        let t = try #require(cob_ctx_pipe_start(Int32(COB_CTX_THREAD), -1, &err))
+        let t = try #require(cob_ctx_pipe_start(Int32(COB_CTX_THREAD), -1, nil, &err))
         #expect(cob_ctx_pipe_peer_pid(t) == -1)
         #expect(cob_ctx_pipe_round_trips(t, 100, 2_000) == 0)
         #expect(cob_ctx_pipe_self_pairs(t, 100) == 0)

@@ -77,6 +77,21 @@ func bareMetal(_ env: inout Environment) {
         #expect(finding.reference.contains("1,000–1,100 cycles"))
     }
 
+    @Test func exitAboveSixteenHundredCyclesIsNormalWithMitigations() throws {
+        // ~2,700 extra cycles at 3 GHz: a warning on an unmitigated guest, info with retbleed mitigated.
+        let plain = try evaluate(VMExitRule(), [
+            explainSet("bare-metal", [ExplainCase(benchmark: "cpu.cpuid", samples: around(50))], env: bareMetal),
+            explainSet("vm", [ExplainCase(benchmark: "cpu.cpuid", samples: around(950))], env: { $0.mitigations = [:] }),
+        ])
+        #expect(plain.first?.severity == .warning)
+        let mitigated = try evaluate(VMExitRule(), [
+            explainSet("bare-metal", [ExplainCase(benchmark: "cpu.cpuid", samples: around(50))], env: bareMetal),
+            explainSet("vm", [ExplainCase(benchmark: "cpu.cpuid", samples: around(950))], env: { $0.mitigations = ["retbleed": "Mitigation: untrained return thunk; SMT disabled"] }),
+        ])
+        #expect(mitigated.first?.severity == .info)
+        #expect(mitigated.first?.severityBasis.contains("retbleed") == true)
+    }
+
     @Test func nestedExitIsCritical() throws {
         let f = try evaluate(VMExitRule(), [
             explainSet("bare-metal", [ExplainCase(benchmark: "cpu.cpuid", samples: around(50))], env: bareMetal),
@@ -155,6 +170,28 @@ func bareMetal(_ env: inout Environment) {
         #expect(try evaluate(ClocksourceRule(), try clockSets(guestClock: 35)).isEmpty)
         // The fingerprint says syscall but the reads are not slower than the baseline's.
         #expect(try evaluate(ClocksourceRule(), try clockSets(guestClock: 25, path: "syscall")).isEmpty)
+    }
+
+    @Test func slowMonotonicRawAloneIsNotAClocksourceProblem() throws {
+        // A healthy tsc whose CLOCK_MONOTONIC_RAW is served by a syscall (kernel < 5.3, a sandbox,
+        // an LD_PRELOAD shim): the fingerprint's CLOCK_MONOTONIC probe says vDSO, monotonic is fast.
+        let sets = [
+            try explainSet("bare-metal", [
+                ExplainCase(benchmark: "timer.clock_gettime", params: ["clock": "monotonic"], samples: around(25)),
+                ExplainCase(benchmark: "timer.clock_gettime", params: ["clock": "monotonic_raw"], samples: around(25)),
+                ExplainCase(benchmark: "sys.null", samples: around(130)),
+            ], env: { bareMetal(&$0); $0.clockGettime = ClockGettimePath(path: "vdso", libcNs: 25, syscallNs: 150, reason: "libc well below a syscall") }),
+            try explainSet("vm", [
+                ExplainCase(benchmark: "timer.clock_gettime", params: ["clock": "monotonic"], samples: around(26)),
+                ExplainCase(benchmark: "timer.clock_gettime", params: ["clock": "monotonic_raw"], samples: around(900)),
+                ExplainCase(benchmark: "sys.null", samples: around(140)),
+            ], env: {
+                $0.clocksource = "tsc"
+                $0.availableClocksources = ["kvm-clock", "tsc"]
+                $0.clockGettime = ClockGettimePath(path: "vdso", libcNs: 26, syscallNs: 160, reason: "measured")
+            }),
+        ]
+        #expect(try evaluate(ClocksourceRule(), sets).isEmpty)
     }
 
     // MARK: nested paging

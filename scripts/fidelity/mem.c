@@ -1,4 +1,4 @@
-// Plain-C references for the memory benchmarks (issue 4): a STREAM triad (-O3 -march=native,
+// Plain-C references for the memory benchmarks (issue 4): a STREAM triad (-O3,
 // arrays sized like the tool's: 4x the LLC, at least 64 MiB), single- and multi-threaded, and a
 // dependent-load chain of the same construction as cob_chain_build (random single cycle through
 // every 64-byte line, 4 KiB pages, continuing around the cycle between batches).

@@ -21,8 +21,15 @@ enum { COB_CTX_PROCESS = 0, COB_CTX_THREAD = 1 };
 typedef struct cob_ctx_pipe cob_ctx_pipe;
 
 /// Starts the peer (`party`), pinned to `peer_cpu` (-1: not pinned). The child of a process peer
-/// dies with the forking thread (PR_SET_PDEATHSIG) and on EOF. NULL with *err = errno on failure.
-cob_ctx_pipe *cob_ctx_pipe_start(int party, int peer_cpu, int *err);
+/// dies with the forking thread (PR_SET_PDEATHSIG) and on EOF; with `helper` (a path written by
+/// cob_ctx_write_echo_helper) it execs that small static echo program, without (NULL) it echoes
+/// in the forked copy of this process. NULL with *err = errno on failure.
+cob_ctx_pipe *cob_ctx_pipe_start(int party, int peer_cpu, const char *helper, int *err);
+
+/// Writes a 179-byte static x86-64 ELF (mode 0700) that echoes one byte at a time from fd 0 to
+/// fd 1 until EOF, then exit_group(0): the ctx.pipe process peer at a stated, tiny size (one
+/// code page, a stack, no libc). -ENOSYS on other architectures.
+int cob_ctx_write_echo_helper(const char *path);
 
 /// `n` round trips: write a byte, read the echo (plain blocking calls, as lmbench). The batch
 /// fails with -ETIMEDOUT after `timeout_ms` + 100 µs per round trip, through a per-thread POSIX

@@ -54,6 +54,29 @@ int cob_path_device(const char *path, unsigned *major_out, unsigned *minor_out);
 /// writes a NUL-terminated name into `out` (cap bytes). Returns 0 or -errno (EOPNOTSUPP for lo).
 int cob_net_driver(const char *ifname, char *out, int cap);
 
+/// ioctl(fd, SIOCOUTQ): bytes of a TCP socket's send queue the peer has not acknowledged yet
+/// (a macro from <linux/sockios.h>). Returns the count or -errno.
+int cob_sock_outq(int fd);
+
+/// An io_uring (liburing) for 4 KiB random reads of `fd` with `depth` requests in flight:
+/// io.randread's queue depth. Opaque; liburing's headers stay in uring.c.
+typedef struct cob_uring cob_uring;
+
+/// io_uring_queue_init(depth) and `depth` aligned 4 KiB buffers. NULL with *err = errno on failure
+/// (ENOSYS: no io_uring in this kernel; EPERM: disabled by sysctl or a seccomp filter).
+cob_uring *cob_uring_open(int fd, unsigned depth, int *err);
+
+/// Frees the ring and its buffers (does not close fd).
+void cob_uring_close(cob_uring *u);
+
+/// `ops` 4 KiB reads at random aligned blocks of [0, blocks), `depth` in flight, each completion
+/// replaced at once. Per-read latency (submission to the reap that saw it) into `lat_ns[ops]`
+/// when non-NULL. The clock is CLOCK_MONOTONIC (vDSO) or, with ns_per_tick > 0, rdtsc × ns_per_tick;
+/// *clock_reads says how many reads it took. `seed` is the xorshift64* state, advanced. Returns
+/// the elapsed ns, or -errno (a failed or short read: -EIO, *failed_offset set to its slot).
+int64_t cob_uring_randread(cob_uring *u, uint64_t blocks, uint64_t ops, uint64_t *seed, uint64_t *lat_ns,
+                           double ns_per_tick, uint64_t *clock_reads, int64_t *failed_offset);
+
 #ifdef __cplusplus
 }
 #endif

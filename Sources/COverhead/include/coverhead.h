@@ -71,11 +71,14 @@ uint64_t cob_sys_clock_gettime_ns(int clock);
 /// sched_setaffinity(0, {cpu}) for the calling thread. Returns 0 or -errno.
 int cob_pin_self_to_cpu(int cpu);
 
-/// sched_setaffinity(0, mask) with `count` CPUs from `cpus`. Returns 0 or -errno.
-int cob_set_affinity(const int *cpus, int count);
+/// sched_setaffinity(0, mask) with `count` CPUs from `cpus`, the mask a CPU_ALLOC set sized for
+/// `possible` CPUs (at least 1024, and at least the largest id + 1). Returns 0 or -errno.
+int cob_set_affinity(const int *cpus, int count, int possible);
 
-/// sched_getaffinity(0): writes up to `cap` allowed CPU ids, returns how many, or -errno.
-int cob_get_affinity(int *cpus, int cap);
+/// sched_getaffinity(0) into a CPU_ALLOC set sized for `possible` CPUs (at least 1024), doubled
+/// while the kernel answers EINVAL (mask smaller than its CPU count): writes up to `cap` allowed
+/// CPU ids, returns how many, or -errno.
+int cob_get_affinity(int *cpus, int cap, int possible);
 
 /// sched_getcpu(): the CPU this thread runs on now, or -1.
 int cob_current_cpu(void);

@@ -11,12 +11,21 @@ public struct ClocksourceRule: Rule {
     /// a read that costs half a syscall or more is no longer served from user space.
     public var nearSyscallFraction = 0.5
 
+    /// `timer.clock_gettime` clocks whose cost speaks for the clocksource.
+    static let probedClocks: Set<String> = ["monotonic", "realtime"]
+
     /// The rule with its default threshold.
     public init() {}
 
     /// A finding when clock_gettime is significantly slower and looks like a syscall.
     public func evaluate(_ context: RuleContext) -> [Finding] {
-        let slower = context.rows("timer.clock_gettime").filter(\.isOverhead)
+        // Only the clocks every vDSO serves and the fingerprint's probe reads (CLOCK_MONOTONIC;
+        // CLOCK_REALTIME shares its path). CLOCK_MONOTONIC_RAW goes through a syscall on kernels
+        // before 5.3 and under some sandboxes with a perfectly healthy tsc, and the coarse clocks
+        // never read the clocksource: neither says anything about it.
+        let slower = context.rows("timer.clock_gettime").filter { row in
+            row.isOverhead && Self.probedClocks.contains(row.params["clock"] ?? "monotonic")
+        }
         guard let worst = slower.max(by: { $0.cost < $1.cost }), let perUnit = worst.nsPerUnit else { return [] }
         let env = context.configurationEnvironment
         let path = env?.clockGettime?.path
