@@ -1,6 +1,5 @@
 import Foundation
 import OverheadEngine
-import OverheadEnvironment
 import OverheadModel
 import OverheadSystem
 

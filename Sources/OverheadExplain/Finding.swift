@@ -285,14 +285,15 @@ func formatDuration(ns: Double) -> String {
     return "\(formatFigure(ns)) ns"
 }
 
-/// Bytes from a `bytes` parameter: `16K`, `4M`, `1G` (binary multiples) or a plain count.
-func parseSize(_ text: String) -> UInt64? {
-    let t = text.trimmingCharacters(in: .whitespaces).uppercased()
-    let multipliers: [(String, UInt64)] = [("KIB", 1 << 10), ("MIB", 1 << 20), ("GIB", 1 << 30), ("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
-    for (suffix, factor) in multipliers where t.hasSuffix(suffix) {
-        return UInt64(t.dropLast(suffix.count)).map { $0 * factor }
+/// Bytes from a `bytes` parameter: what a workload takes (`16K`, `4M`, `1G`, binary multiples, or a
+/// plain count; `parseSize`), also spelt `16KB` or `16KiB` as other tools write sizes.
+func parseBytes(_ text: String) -> UInt64? {
+    var t = text.trimmingCharacters(in: .whitespaces).uppercased()
+    for suffix in ["IB", "B"] where t.hasSuffix(suffix) && t.dropLast(suffix.count).last.map({ "KMG".contains($0) }) == true {
+        t.removeLast(suffix.count)
+        break
     }
-    return UInt64(t)
+    return parseSize(t).flatMap { $0 >= 0 ? UInt64($0) : nil }
 }
 
 /// `256 KiB`, `4 MiB`, `1 GiB`.
