@@ -274,7 +274,7 @@ public struct RunSession: Sendable {
             } else if case .exited = termination {
                 failures.append("replicate \(replicate + 1): the worker exited with status \(exitStatus) and wrote nothing")
             }
-            if Interrupt.signal != nil || exitStatus == 130 { interrupted = true; break }
+            if Interrupt.signal != nil || exitStatus == ExitStatus.interrupted.rawValue { interrupted = true; break }
             if replicate + 1 < replicates, !parts.isEmpty {
                 let merged = mergeReplicateParts(parts, userHz: StealSnapshot.userHz)
                 checkpoint(EngineOutcome(results: merged.results, skipped: merged.skipped, warnings: merged.warnings, interrupted: true))

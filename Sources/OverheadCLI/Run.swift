@@ -218,11 +218,11 @@ extension OverheadBench {
             if set.interrupted {
                 let by = Interrupt.signal.map { " by \(Interrupt.name(of: $0))" } ?? ""
                 Terminal.err("interrupted\(by): wrote the \(set.results.count) benchmark(s) measured so far")
-                throw ExitCode(130)
+                throw ExitCode(.interrupted)
             }
             if set.results.isEmpty {
                 Terminal.err("nothing was measured: every case was skipped or failed (see the skipped lines of the summary); exit status 3")
-                throw ExitCode(3)
+                throw ExitCode(.incomplete)
             }
         }
 
@@ -236,7 +236,7 @@ extension OverheadBench {
             Interrupt.install()
             Interrupt.terminateWithParent()
             // The parent may have died before the line above took effect.
-            if getppid() != parent { throw ExitCode(130) }
+            if getppid() != parent { throw ExitCode(.interrupted) }
             let environment = collectEnvironment(.live)
             let progress = ProgressPrinter(
                 enabled: !quiet, terminal: Terminal.stderrIsTerminal && Terminal.understandsEscapes(), runStart: progressStart,
@@ -261,10 +261,10 @@ extension OverheadBench {
             if getppid() == parent { try AtomicFile.write(try set.withUsableValues().encoded(), to: output, overwrite: true) }
             if getppid() != parent {
                 try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: output).deletingLastPathComponent().path)
-                throw ExitCode(130)
+                throw ExitCode(.interrupted)
             }
             Interrupt.uninstall()
-            if outcome.interrupted { throw ExitCode(130) }
+            if outcome.interrupted { throw ExitCode(.interrupted) }
         }
 
         /// Decides the output path and checks it before any measuring, so a run is never wasted on
@@ -368,7 +368,7 @@ func renderRunSummary(_ set: ResultSet) -> String {
     // spread%: robust spread (1.4826·MAD/median) of the replicate medians, what compare sees.
     var table = TextTable(header: ["benchmark", "params", "median", "unit", "spread%", "reps", "n", "notes"], numeric: [2, 4, 5, 6])
     for r in set.results {
-        let params = r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let params = paramsText(r.params, separator: " ")
         let medians = r.replicateMedians
         table.rows.append([
             r.benchmark, params, formatFigure(median(medians)), r.unit, String(format: "%.1f", robustCV(medians) * 100),
@@ -377,7 +377,7 @@ func renderRunSummary(_ set: ResultSet) -> String {
     }
     var lines = ["\(set.label) on \(set.environment.hostname) (\(set.environment.configuration.detected) detected), workload \(set.workload.name), seed \(set.workload.seed)", "", table.render()]
     for s in set.skipped {
-        let params = s.params.isEmpty ? "" : " " + s.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let params = s.params.isEmpty ? "" : " " + paramsText(s.params, separator: " ")
         lines.append("skipped \(s.benchmark)\(params): \(s.reason)")
     }
     for r in set.results {

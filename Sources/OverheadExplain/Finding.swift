@@ -234,15 +234,6 @@ public struct Explanation: Codable, Sendable, Equatable {
 
 // MARK: Figures
 
-/// About 4 significant digits, as the comparator prints medians.
-func formatFigure(_ value: Double) -> String {
-    let magnitude = abs(value)
-    if magnitude >= 1000 { return formatFixed(value, 0) }
-    if magnitude >= 100 { return formatFixed(value, 1) }
-    if magnitude >= 10 { return formatFixed(value, 2) }
-    return formatFixed(value, 3)
-}
-
 /// A signed percentage, `+10.2%`; whole numbers from 1,000% up.
 func formatPct(_ value: Double) -> String {
     let text = abs(value) >= 1000 ? formatFixed(value, 0) : formatFixed(value, 1)

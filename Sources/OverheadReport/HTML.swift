@@ -83,16 +83,6 @@ func tableRow(_ cells: [String], header: Bool = false, numeric: Set<Int> = [], c
 
 // MARK: Numbers
 
-/// A figure with about 4 significant digits (the rule `run` and `compare` use).
-func formatFigure(_ value: Double) -> String {
-    guard value.isFinite else { return "—" }
-    let magnitude = abs(value)
-    if magnitude >= 1000 { return String(format: "%.0f", value) }
-    if magnitude >= 100 { return String(format: "%.1f", value) }
-    if magnitude >= 10 { return String(format: "%.2f", value) }
-    return String(format: "%.3f", value)
-}
-
 /// A signed percentage with one decimal, `+10.2%` (the rule of `compare`'s table); `—` when absent.
 func formatPercent(_ value: Double?) -> String {
     guard let value, value.isFinite else { return "—" }
