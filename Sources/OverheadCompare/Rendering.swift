@@ -27,13 +27,6 @@ public func render(_ comparison: Comparison, format: ComparisonFormat, colour: B
 
 // MARK: Figures
 
-/// A signed percentage with one decimal, `+10.2%`.
-func formatPercent(_ value: Double?) -> String {
-    guard let value else { return "—" }
-    let rounded = (value * 10).rounded() / 10
-    return String(format: "%+.1f%%", rounded == 0 ? 0 : rounded)
-}
-
 /// A p-value with three decimals, `<0.001` below that.
 func formatP(_ value: Double?) -> String {
     guard let value else { return "—" }

@@ -15,6 +15,13 @@ public func formatFigure(_ value: Double) -> String {
     return String(format: "%.3f", value)
 }
 
+/// A signed percentage with one decimal, `+10.2%` (never `-0.0%`); `—` when absent or not finite.
+public func formatPercent(_ value: Double?) -> String {
+    guard let value, value.isFinite else { return "—" }
+    let rounded = (value * 10).rounded() / 10
+    return String(format: "%+.1f%%", rounded == 0 ? 0 : rounded)
+}
+
 /// A case's params as text, keys sorted: `qd=1;size=4k` (`separator` between pairs).
 public func paramsText(_ params: [String: String], separator: String = ";") -> String {
     params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: separator)

@@ -196,7 +196,7 @@ let hostile = "<script>alert(1)</script>\"'&"
         for r in comparison.rows {
             #expect(csv.contains("\(r.benchmark),"))
             let cells = [
-                r.configuration, OverheadModel.formatFigure(r.baselineMedian), OverheadModel.formatFigure(r.median), r.unit, OverheadReport.formatPercent(r.overheadPct),
+                r.configuration, OverheadModel.formatFigure(r.baselineMedian), OverheadModel.formatFigure(r.median), r.unit, OverheadModel.formatPercent(r.overheadPct),
                 OverheadReport.formatInterval(r.ciLowPct, r.ciHighPct), OverheadReport.formatP(r.qValue), verdictWords(r.verdict),
             ].map(escapeHTML)
             // The cells appear in this order within one table row.
