@@ -118,7 +118,10 @@ extension OverheadBench {
             }
             if let replicateWorker, replicateWorker < 0 { throw ValidationError("--replicate-worker is internal") }
             if noCounters && events != nil { throw ValidationError("--events and --no-counters contradict each other; pass one") }
-            if let events, events.split(separator: ",").isEmpty { throw ValidationError("--events needs at least one event name") }
+            // Blank names only (" , ") would otherwise count nothing, and reach the workers as an empty list.
+            if let events, events.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                throw ValidationError("--events needs at least one event name")
+            }
             if let cpu, !Affinity.allowedCPUs().contains(cpu) {
                 throw ValidationError("--cpu \(cpu) is not one of the CPUs this process may use: \(Affinity.allowedCPUs().map(String.init).joined(separator: ","))")
             }

@@ -263,6 +263,8 @@ func testContext() -> RunContext {
         #expect(throws: (any Error).self) { try OverheadBench.parseAsRoot(["run", "--memory-limit", "95"]) }
         #expect(throws: (any Error).self) { try OverheadBench.parseAsRoot(["run", "--time-limit", "0"]) }
         #expect(throws: (any Error).self) { try OverheadBench.parseAsRoot(["run", "--disk-limit", "0.5"]) }
+        #expect(throws: (any Error).self) { try OverheadBench.parseAsRoot(["run", "--events", " , "]) }
+        #expect(throws: Never.self) { try OverheadBench.parseAsRoot(["run", "--events", "cycles, instructions"]) }
     }
 
     @Test func memoryLimitScalesTheCaps() {
