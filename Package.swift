@@ -1,11 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependencies point one way:
-// overhead-bench → OverheadCLI → OverheadBenchmarks → OverheadEngine → OverheadEnvironment
-//   → OverheadModel, OverheadSystem → COverhead / CNuma; OverheadCLI → OverheadCompare → OverheadModel;
-// OverheadCLI → OverheadReport → OverheadCompare, OverheadEngine (BenchmarkInfo only);
-// OverheadCLI → OverheadExplain → OverheadCompare.
+// Dependencies point one way (an arrow: may import; OverheadCLI may import every library below it):
+// overhead-bench → OverheadCLI → OverheadBenchmarks, OverheadEnvironment, OverheadReport, OverheadExplain;
+// OverheadBenchmarks → OverheadEngine → OverheadModel, OverheadSystem; OverheadEnvironment → OverheadModel,
+// OverheadSystem; OverheadReport, OverheadExplain → OverheadCompare → OverheadModel (pure, no system
+// layer); OverheadSystem → COverhead, CNuma. Known skip: OverheadBenchmarks still calls COverhead
+// directly for its kernels (issue 21).
 let package = Package(
     name: "overhead-bench",
     platforms: [.macOS(.v13)],
@@ -25,12 +26,12 @@ let package = Package(
         .target(name: "OverheadSystem", dependencies: ["COverhead", "CNuma"]),
         .target(name: "OverheadModel"),
         .target(name: "OverheadEnvironment", dependencies: ["OverheadModel", "OverheadSystem"]),
-        .target(name: "OverheadEngine", dependencies: ["OverheadModel", "OverheadSystem", "OverheadEnvironment", "Yams"]),
+        .target(name: "OverheadEngine", dependencies: ["OverheadModel", "OverheadSystem", "Yams"]),
         // Pure comparison and export (statistics, renderers); its only I/O is the result-set loader.
         .target(name: "OverheadCompare", dependencies: ["OverheadModel"]),
         .target(name: "OverheadBenchmarks", dependencies: ["COverhead", "OverheadEngine", "OverheadModel", "OverheadSystem"]),
-        // Pure HTML rendering of a report (inline CSS and SVG); no I/O. BenchmarkInfo comes in as data.
-        .target(name: "OverheadReport", dependencies: ["OverheadCompare", "OverheadEngine", "OverheadModel"]),
+        // Pure HTML rendering of a report (inline CSS and SVG); no I/O. BenchmarkInfo (OverheadModel) comes in as data.
+        .target(name: "OverheadReport", dependencies: ["OverheadCompare", "OverheadModel"]),
         // Pure rules that turn a comparison into findings (cause, remedy, reference).
         .target(name: "OverheadExplain", dependencies: ["OverheadCompare", "OverheadModel"]),
         .target(

@@ -1,5 +1,6 @@
 import COverhead
 import OverheadEngine
+import OverheadModel
 import OverheadSystem
 
 /// The `threads` param shared by the CPU benchmarks: by default 1, every power of two below the

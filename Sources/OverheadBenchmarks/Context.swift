@@ -1,6 +1,7 @@
 import COverhead
 import Glibc
 import OverheadEngine
+import OverheadModel
 import OverheadSystem
 import Synchronization
 

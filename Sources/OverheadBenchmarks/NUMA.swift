@@ -165,7 +165,7 @@ public struct NUMAMatrix: Sendable, Equatable {
         var groups: [String: [BenchmarkResult]] = [:]
         var order: [String] = []
         for r in results where r.params["cpuNode"].flatMap({ Int($0) }) != nil && r.params["memNode"].flatMap({ Int($0) }) != nil {
-            let key = r.benchmark + "|" + otherParams(r).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            let key = r.benchmark + "|" + paramsText(otherParams(r), separator: ",")
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(r)
         }
@@ -205,7 +205,7 @@ public struct NUMAMatrix: Sendable, Equatable {
     /// A text table: one row per cpu node, one column per memory node, each cell
     /// "median (×ratio, SLIT d)".
     public func render(unit: String) -> String {
-        let title = benchmark + (otherParams.isEmpty ? "" : " " + otherParams.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        let title = benchmark + (otherParams.isEmpty ? "" : " " + paramsText(otherParams, separator: " "))
         var lines = ["\(title) [\(unit)], rows cpuNode, columns memNode"]
         lines.append((["cpu\\mem"] + memNodes.map { String($0) }).joined(separator: "\t"))
         for (i, c) in cpuNodes.enumerated() {

@@ -1,6 +1,7 @@
 import COverhead
 import Foundation
 import OverheadEngine
+import OverheadModel
 import OverheadSystem
 import Synchronization
 

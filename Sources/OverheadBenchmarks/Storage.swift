@@ -93,7 +93,7 @@ enum LatencyLogs {
     private static let logs = Mutex<[String: LatencyLog]>([:])
 
     static func log(_ id: String, _ params: [String: String]) -> LatencyLog {
-        let key = id + "{" + params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "}"
+        let key = id + "{" + paramsText(params, separator: ",") + "}"
         return logs.withLock { l in
             if let existing = l[key] { return existing }
             let log = LatencyLog()

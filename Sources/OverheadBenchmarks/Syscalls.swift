@@ -1,4 +1,5 @@
 import OverheadEngine
+import OverheadModel
 import OverheadSystem
 
 /// `sys.null`: one `syscall(SYS_getppid)` — a kernel entry and exit doing no work.

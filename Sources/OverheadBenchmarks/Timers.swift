@@ -1,4 +1,5 @@
 import OverheadEngine
+import OverheadModel
 import OverheadSystem
 
 /// `timer.clock_gettime`: one `clock_gettime` read of the chosen clock.

@@ -46,12 +46,12 @@ extension OverheadBench {
             let (text, summary) = try output()
             Terminal.out(text, terminator: "")
             try Terminal.checkOutput()
-            if summary.exitStatus != 0 { throw ExitCode(summary.exitStatus) }
+            if summary.exitStatus != .success { throw ExitCode(summary.exitStatus) }
         }
 
         /// The exit status for incomplete comparisons: nothing regressed among the rows both sides
         /// have, but "no change" (or "improved") cannot be claimed for the rows one side lacks.
-        static let incompleteStatus: Int32 = 3
+        static let incompleteStatus = ExitStatus.incomplete
 
         /// What `run` prints, and the outcome that decides the exit status: the comparator's, except
         /// that without a regression an incomplete comparison (a side empty or interrupted, benchmarks
@@ -79,7 +79,7 @@ extension OverheadBench {
                     // neither holds for what was not compared.
                     lines.removeLast()
                     let moved = summary.improvements.isEmpty ? "No regression" : "\(summary.improvements.count) improvement\(summary.improvements.count == 1 ? "" : "s") and no regression"
-                    lines.append("\(moved) among the benchmarks both sides have, but the comparison is incomplete (exit \(Self.incompleteStatus)).")
+                    lines.append("\(moved) among the benchmarks both sides have, but the comparison is incomplete (exit \(Self.incompleteStatus.rawValue)).")
                     summary.exitStatus = Self.incompleteStatus
                 }
                 verdict = lines.joined(separator: "\n") + "\n"

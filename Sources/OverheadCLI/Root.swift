@@ -1,4 +1,5 @@
 import ArgumentParser
+import OverheadModel
 
 /// The `overhead-bench` command: configuration only; the work is in the subcommands.
 public struct OverheadBench: ParsableCommand {
@@ -18,4 +19,9 @@ public struct OverheadBench: ParsableCommand {
 struct CLIError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+extension ExitCode {
+    /// The process exit for one of the statuses every command shares.
+    init(_ status: ExitStatus) { self.init(status.rawValue) }
 }

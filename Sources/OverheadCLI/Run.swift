@@ -118,7 +118,10 @@ extension OverheadBench {
             }
             if let replicateWorker, replicateWorker < 0 { throw ValidationError("--replicate-worker is internal") }
             if noCounters && events != nil { throw ValidationError("--events and --no-counters contradict each other; pass one") }
-            if let events, events.split(separator: ",").isEmpty { throw ValidationError("--events needs at least one event name") }
+            // Blank names only (" , ") would otherwise count nothing, and reach the workers as an empty list.
+            if let events, events.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                throw ValidationError("--events needs at least one event name")
+            }
             if let cpu, !Affinity.allowedCPUs().contains(cpu) {
                 throw ValidationError("--cpu \(cpu) is not one of the CPUs this process may use: \(Affinity.allowedCPUs().map(String.init).joined(separator: ","))")
             }
@@ -137,69 +140,60 @@ extension OverheadBench {
             }
         }
 
-        func run() throws {
-            let workloadPath = try Workload.locate(workload ?? (quick ? "quick" : "default"))
-            let spec = try Workload.load(path: workloadPath)
-            let cases = try spec.resolve(registry: Catalog.registry, only: patterns, cpus: max(1, Affinity.allowedCPUs().count), allowedCPUs: Affinity.allowedCPUs())
-            var settings = quick ? spec.quickSettings : spec.settings
-            if let replicates { settings.replicates = replicates }
-            let runSeed = seed ?? UInt64.random(in: 1...UInt64.max)
-            if let replicateWorker {
-                return try runWorker(replicate: replicateWorker, cases: cases, settings: settings, seed: runSeed)
-            }
+        /// The options as the run session takes them (io.* scratch files on the results' disk
+        /// unless --io-dir says otherwise; `destination` nil = stdout).
+        func sessionSettings(destination: String?) -> RunSettings {
+            var settings = RunSettings()
+            settings.workload = workload
+            settings.only = patterns
+            settings.quick = quick
+            settings.seed = seed
+            settings.replicates = replicates
+            settings.isolation = replicateIsolation
+            settings.cpu = cpu
+            settings.events = events.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            settings.counters = !noCounters
+            settings.memoryLimit = memoryLimit
+            settings.diskLimit = diskLimit
+            settings.timeLimit = timeLimit
+            settings.peer = peer
+            settings.ioDirectory = ioDir ?? destination.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
+            settings.quiet = quiet
+            return settings
+        }
 
+        func run() throws {
+            if let replicateWorker {
+                return try runWorker(replicate: replicateWorker, session: try RunSession(settings: sessionSettings(destination: nil)))
+            }
+            // The workload is resolved before the fingerprint, so a bad workload fails at once.
+            var session = try RunSession(settings: sessionSettings(destination: nil))
             let environment = collectEnvironment(.live)
             let runLabel = label ?? environment.configuration.defaultLabel
             let startedAt = Date()
             let destination = try prepareDestination(label: runLabel, host: environment.hostname, at: startedAt)
-            let resolution = measuredResolutionNs(of: MonotonicRawClock())
+            session = session.scratchFiles(in: sessionSettings(destination: destination).ioDirectory)
             let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal && Terminal.understandsEscapes())
             Interrupt.install()
-            let outcome: EngineOutcome
-            let isolation: ReplicateIsolation = settings.replicates > 1 ? replicateIsolation : .inProcess
-            switch isolation {
-            case .inProcess:
-                let ioDirectory = ioDir ?? destination.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
-                outcome = measure(
-                    cases: cases, settings: settings, seed: runSeed, range: 0..<settings.replicates, environment: environment,
-                    ioDirectory: ioDirectory, progress: progress)
-            case .process:
-                // After each replicate the merged results so far go to <output>.partial (atomically), so
-                // a run killed outright (SIGKILL, OOM) keeps its completed replicates; removed at the end.
-                let checkpointPath = destination.map { $0 + ".partial" }
-                outcome = try runWorkers(settings: settings, seed: runSeed, destination: destination, progress: progress) { partial in
-                    guard let checkpointPath else { return }
-                    let set = ResultSet(
-                        id: UUID().uuidString.lowercased(), label: runLabel, startedAt: isoTimestamp(startedAt),
-                        finishedAt: isoTimestamp(Date()), tool: ToolInfo(name: "overhead-bench", version: OverheadBench.version),
-                        environment: environment,
-                        workload: WorkloadInfo(
-                            name: spec.name, source: workloadPath, quick: quick, seed: runSeed, replicates: settings.replicates,
-                            samplesPerReplicate: settings.samplesPerReplicate, warmupBatches: settings.warmupBatches,
-                            minSampleMs: settings.minSampleMs, only: patterns, clockResolutionNs: resolution,
-                            replicateIsolation: ReplicateIsolation.process.rawValue),
-                        results: partial.results, skipped: partial.skipped,
-                        warnings: partial.warnings + ["checkpoint: the run had not finished when this was written; it holds the completed replicates"],
-                        interrupted: true)
-                    if let data = try? set.encoded() { try? AtomicFile.write(data, to: checkpointPath, overwrite: true) }
-                }
-                if let checkpointPath { unlink(checkpointPath) }
+            // After each replicate the merged results so far go to <output>.partial (atomically), so
+            // a run killed outright (SIGKILL, OOM) keeps its completed replicates; removed at the end.
+            let checkpointPath = destination.map { $0 + ".partial" }
+            let set: ResultSet
+            do {
+                set = try session.run(
+                    label: runLabel, environment: environment, startedAt: startedAt, toolVersion: OverheadBench.version,
+                    progress: progress.show, workerProgressArguments: { progress.workerArguments(finishedReplicateSeconds: $0) },
+                    checkpoint: { partial in
+                        guard let checkpointPath else { return }
+                        if let data = try? partial.encoded() { try? AtomicFile.write(data, to: checkpointPath, overwrite: true) }
+                    })
+            } catch let error as RunError {
+                throw CLIError(error.description)
             }
+            if session.isolation == .process, let checkpointPath { unlink(checkpointPath) }
             // A second Ctrl-C during the write kills as usual.
             Interrupt.uninstall()
             progress.finish()
-
-            let set = ResultSet(
-                id: UUID().uuidString.lowercased(), label: runLabel, startedAt: isoTimestamp(startedAt),
-                finishedAt: isoTimestamp(Date()), tool: ToolInfo(name: "overhead-bench", version: OverheadBench.version),
-                environment: environment,
-                workload: WorkloadInfo(
-                    name: spec.name, source: workloadPath, quick: quick, seed: runSeed, replicates: settings.replicates,
-                    samplesPerReplicate: settings.samplesPerReplicate, warmupBatches: settings.warmupBatches,
-                    minSampleMs: settings.minSampleMs, only: patterns, clockResolutionNs: resolution,
-                    replicateIsolation: isolation.rawValue),
-                results: outcome.results, skipped: outcome.skipped, warnings: outcome.warnings,
-                interrupted: outcome.interrupted)
             try deliver(set.withUsableValues(), to: destination)
         }
 
@@ -227,204 +221,53 @@ extension OverheadBench {
             if set.interrupted {
                 let by = Interrupt.signal.map { " by \(Interrupt.name(of: $0))" } ?? ""
                 Terminal.err("interrupted\(by): wrote the \(set.results.count) benchmark(s) measured so far")
-                throw ExitCode(130)
+                throw ExitCode(.interrupted)
             }
             if set.results.isEmpty {
                 Terminal.err("nothing was measured: every case was skipped or failed (see the skipped lines of the summary); exit status 3")
-                throw ExitCode(3)
+                throw ExitCode(.incomplete)
             }
-        }
-
-        /// Measures `range` of the run's replicates in this process: counters, engine, and the
-        /// run's resources (scratch files, loopback server) released on every path.
-        private func measure(
-            cases: [BenchmarkCase], settings: WorkloadSettings, seed: UInt64, range: Range<Int>, environment: Environment,
-            ioDirectory: String?, progress: ProgressPrinter
-        ) -> EngineOutcome {
-            let allowed = Affinity.allowedCPUs()
-            let clock = MonotonicRawClock()
-            var runWarnings: [String] = []
-            var counterSource: PerfCounterSource?
-            if !noCounters {
-                let requested = events.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
-                let setup = prepareCounters(requested: requested)
-                counterSource = setup.source
-                runWarnings += setup.warnings
-            }
-            let engine = Engine(
-                settings: EngineSettings(
-                    replicates: settings.replicates, samplesPerReplicate: settings.samplesPerReplicate,
-                    warmupBatches: settings.warmupBatches, minSampleMs: settings.minSampleMs, seed: seed, replicateRange: range),
-                clock: clock, clockResolutionNs: measuredResolutionNs(of: clock), counters: counterSource)
-            var context = RunContext(
-                allowedCPUs: allowed, measurementCPU: cpu ?? allowed.last ?? 0, quick: quick, environment: environment,
-                tscGHz: environment.tsc?.ghz, peer: peer,
-                // Scratch files go on the results' disk unless --io-dir says otherwise (not /tmp, often tmpfs).
-                ioDirectory: ioDirectory ?? FileManager.default.currentDirectoryPath)
-            context.limits = ResourceLimits(memoryFraction: memoryLimit / 100, diskFraction: diskLimit / 100, caseSeconds: timeLimit)
-            context.samplesPerReplicate = settings.samplesPerReplicate
-            var outcome = engine.run(cases: cases, context: context, progress: progress.show, shouldStop: { Interrupt.signal != nil })
-            // Scratch files, latency logs, the loopback server: released on every path, Ctrl-C included.
-            RunResources.releaseAll()
-            outcome.warnings = runWarnings + outcome.warnings
-            return outcome
         }
 
         /// A worker process: measures one replicate of the parent's run and writes it as a result set
         /// to `--output` (a private temporary file of the parent's).
-        private func runWorker(replicate: Int, cases: [BenchmarkCase], settings: WorkloadSettings, seed: UInt64) throws {
-            guard let output, output != "-", replicate < settings.replicates else {
+        private func runWorker(replicate: Int, session: RunSession) throws {
+            guard let output, output != "-", replicate < session.workloadSettings.replicates else {
                 throw CLIError("--replicate-worker is internal to run")
             }
             let parent = getppid()
             Interrupt.install()
             Interrupt.terminateWithParent()
             // The parent may have died before the line above took effect.
-            if getppid() != parent { throw ExitCode(130) }
+            if getppid() != parent { throw ExitCode(.interrupted) }
             let environment = collectEnvironment(.live)
             let progress = ProgressPrinter(
                 enabled: !quiet, terminal: Terminal.stderrIsTerminal && Terminal.understandsEscapes(), runStart: progressStart,
                 replicateSeconds: progressReplicateSeconds)
-            var toRun = cases
+            var skip: [SkippedBenchmark] = []
             if let skipCases, let data = FileManager.default.contents(atPath: skipCases),
                 let skipped = try? JSONDecoder().decode([SkippedBenchmark].self, from: data)
             {
-                toRun.removeAll { c in skipped.contains { $0.benchmark == c.benchmark.info.id && $0.params == c.params } }
+                skip = skipped
             }
-            let outcome = measure(
-                cases: toRun, settings: settings, seed: seed, range: replicate..<(replicate + 1), environment: environment,
-                ioDirectory: ioDir, progress: progress)
+            let outcome = session.measure(range: replicate..<(replicate + 1), environment: environment, skip: skip, progress: progress.show)
             progress.finish()
-            let set = ResultSet(
-                id: UUID().uuidString.lowercased(), label: label ?? "worker", startedAt: isoTimestamp(Date()),
-                finishedAt: isoTimestamp(Date()), tool: ToolInfo(name: "overhead-bench", version: OverheadBench.version),
-                environment: environment,
-                workload: WorkloadInfo(
-                    name: "worker", source: "", quick: quick, seed: seed, replicates: settings.replicates,
-                    samplesPerReplicate: settings.samplesPerReplicate, warmupBatches: settings.warmupBatches,
-                    minSampleMs: settings.minSampleMs, only: patterns, clockResolutionNs: 0, replicateIsolation: "process"),
-                results: outcome.results, skipped: outcome.skipped, warnings: outcome.warnings, interrupted: outcome.interrupted)
+            var info = session.workloadInfo(clockResolutionNs: 0, isolation: .process)
+            info.name = "worker"
+            info.source = ""
+            let set = session.resultSet(
+                outcome, label: label ?? "worker", environment: environment, startedAt: Date(), toolVersion: OverheadBench.version,
+                workload: info)
             // The handlers stay installed through the write, so a signal now is recorded, not fatal
             // mid-write. If the run that wanted this replicate is gone (killed), leave nothing behind
             // in its scratch directory.
             if getppid() == parent { try AtomicFile.write(try set.withUsableValues().encoded(), to: output, overwrite: true) }
             if getppid() != parent {
                 try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: output).deletingLastPathComponent().path)
-                throw ExitCode(130)
+                throw ExitCode(.interrupted)
             }
             Interrupt.uninstall()
-            if outcome.interrupted { throw ExitCode(130) }
-        }
-
-        /// Runs each replicate in a fresh worker process (this executable, `run --replicate-worker K`),
-        /// one after another, and merges what they wrote. A signal to this process stops the current
-        /// worker (it is forwarded) and launches no more; what finished is kept.
-        private func runWorkers(
-            settings: WorkloadSettings, seed: UInt64, destination: String?, progress: ProgressPrinter,
-            checkpoint: (EngineOutcome) -> Void
-        ) throws -> EngineOutcome {
-            removeStaleScratchDirectories()
-            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("overhead-bench-\(getpid())-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-            // Held for the run's life: the directory is in use while someone holds this lock.
-            let lock = open(scratch.appendingPathComponent("lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-            if lock >= 0 { _ = flock(lock, LOCK_EX) }
-            defer {
-                try? FileManager.default.removeItem(at: scratch)
-                if lock >= 0 { close(lock) }
-            }
-            let executable = try workerExecutable()
-            // Scratch files on the results' disk unless --io-dir says otherwise, decided here once.
-            let ioDirectory = ioDir ?? destination.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? FileManager.default.currentDirectoryPath
-            var parts: [ResultSet] = []
-            // A case one replicate had to skip is skipped by the later ones (a peer that does not
-            // answer would otherwise cost its timeout once per replicate).
-            var skippedSoFar: [SkippedBenchmark] = []
-            let skipPath = scratch.appendingPathComponent("skip.json")
-            var interrupted = false
-            var failures: [String] = []
-            var replicateSeconds: [Double] = []
-            for replicate in 0..<settings.replicates {
-                let replicateStart = Date()
-                defer { replicateSeconds.append(Date().timeIntervalSince(replicateStart)) }
-                if Interrupt.signal != nil { interrupted = true; break }
-                let partPath = scratch.appendingPathComponent("replicate-\(replicate).json").path
-                if !skippedSoFar.isEmpty, let data = try? JSONEncoder().encode(skippedSoFar) {
-                    try? data.write(to: skipPath)
-                }
-                var arguments = [
-                    "run", "--replicate-worker", String(replicate), "--seed", String(seed), "--replicates", String(settings.replicates),
-                    "--output", partPath, "--io-dir", ioDirectory, "--memory-limit", String(memoryLimit), "--disk-limit", String(diskLimit),
-                    // The per-case time limit is over the whole run: each replicate gets its share.
-                    "--time-limit", String(timeLimit / Double(settings.replicates)),
-                ]
-                arguments += ["--workload", workload ?? (quick ? "quick" : "default")]
-                if !skippedSoFar.isEmpty { arguments += ["--skip-cases", skipPath.path] }
-                for p in only { arguments += ["--only", p] }
-                if quick { arguments.append("--quick") }
-                if quiet { arguments.append("--quiet") }
-                if let cpu { arguments += ["--cpu", String(cpu)] }
-                if let events { arguments += ["--events", events] }
-                if noCounters { arguments.append("--no-counters") }
-                if let peer { arguments += ["--peer", peer] }
-                arguments += progress.workerArguments(finishedReplicateSeconds: replicateSeconds)
-                let process: ChildProcess
-                do {
-                    process = try ChildProcess(path: executable.path, arguments: arguments)
-                } catch {
-                    throw CLIError("cannot start a worker process (\(executable.path)): \(error); pass --replicate-isolation in-process")
-                }
-                var forwarded = false
-                // Ctrl-C at a terminal reaches the whole foreground process group, the worker included:
-                // forwarding it again would be the worker's second signal, which kills it at once.
-                let terminalDelivers = isatty(STDERR_FILENO) != 0 && tcgetpgrp(STDERR_FILENO) == getpgrp()
-                var termination = process.poll()
-                while termination == nil {
-                    if let signal = Interrupt.signal, !forwarded {
-                        forwarded = true
-                        // SIGHUP as SIGHUP: the worker may have had it from the terminal already, and a
-                        // repeated SIGHUP (unlike SIGINT/SIGTERM) never escalates to killing it.
-                        if !(signal == SIGINT && terminalDelivers) { process.send(signal == SIGINT || signal == SIGHUP ? signal : SIGTERM) }
-                    }
-                    usleep(20_000)
-                    termination = process.poll()
-                }
-                var exitStatus: Int32 = 0
-                switch termination {
-                case .signalled(let signal):
-                    failures.append("replicate \(replicate + 1): the worker was killed by signal \(signal)")
-                    exitStatus = 128 + signal
-                case .exited(let status):
-                    exitStatus = status
-                case nil:
-                    break
-                }
-                if FileManager.default.fileExists(atPath: partPath) {
-                    do {
-                        let part = try ResultSet.load(path: partPath)
-                        parts.append(part)
-                        for skip in part.skipped where !skippedSoFar.contains(skip) { skippedSoFar.append(skip) }
-                        if part.interrupted { interrupted = true }
-                    } catch {
-                        failures.append("replicate \(replicate + 1): \(error)")
-                    }
-                } else if case .exited = termination {
-                    failures.append("replicate \(replicate + 1): the worker exited with status \(exitStatus) and wrote nothing")
-                }
-                if Interrupt.signal != nil || exitStatus == 130 { interrupted = true; break }
-                if replicate + 1 < settings.replicates, !parts.isEmpty {
-                    let merged = mergeReplicateParts(parts, userHz: StealSnapshot.userHz)
-                    checkpoint(EngineOutcome(results: merged.results, skipped: merged.skipped, warnings: merged.warnings, interrupted: true))
-                }
-            }
-            let merged = mergeReplicateParts(parts, userHz: StealSnapshot.userHz)
-            var warnings = merged.warnings.filter { $0 != EngineOutcome.interruptedWarning }
-            warnings += failures.map { "a worker failed: \($0)" }
-            if interrupted { warnings.append(EngineOutcome.interruptedWarning) }
-            if parts.isEmpty && !interrupted {
-                throw CLIError("no replicate was measured: " + (failures.isEmpty ? "no worker wrote results" : failures.joined(separator: "; ")))
-            }
-            return EngineOutcome(results: merged.results, skipped: merged.skipped, warnings: warnings, interrupted: interrupted)
+            if outcome.interrupted { throw ExitCode(.interrupted) }
         }
 
         /// Decides the output path and checks it before any measuring, so a run is never wasted on
@@ -520,68 +363,15 @@ func parseSeed(_ text: String) throws -> UInt64 {
     return seed
 }
 
-/// Removes worker scratch directories (`overhead-bench-<pid>-<8 hex>` in the temporary directory)
-/// left by runs that were killed outright (SIGKILL, OOM). A live run holds an exclusive `flock` on
-/// its directory's `lock` file, so a directory whose lock can be taken is abandoned — a test that
-/// works across PID namespaces (a run in a container sharing /tmp cannot see the host's pids). The
-/// run's own `<output>.partial` checkpoint already holds what the dead run measured.
-func removeStaleScratchDirectories() {
-    let fm = FileManager.default
-    let tmp = fm.temporaryDirectory
-    guard let names = try? fm.contentsOfDirectory(atPath: tmp.path) else { return }
-    for name in names where name.hasPrefix("overhead-bench-") {
-        let parts = name.split(separator: "-")
-        guard parts.count == 4, Int32(parts[2]) != nil, parts[3].count == 8, parts[3].allSatisfy(\.isHexDigit) else { continue }
-        let directory = tmp.appendingPathComponent(name)
-        let fd = open(directory.appendingPathComponent("lock").path, O_RDWR | O_CLOEXEC)
-        // No lock file: a directory of a run that is still creating it, or of an older version; leave it.
-        guard fd >= 0 else { continue }
-        defer { close(fd) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
-        try? fm.removeItem(at: directory)
-    }
-}
-
-/// The executable a worker process runs: this one (`/proc/self/exe`), or, when this process is a
-/// test bundle running the commands in-process, the `overhead-bench` built beside it.
-func workerExecutable() throws -> URL {
-    let fm = FileManager.default
-    let me = (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    let url = URL(fileURLWithPath: me)
-    // Whatever the binary is called (renamed, versioned, copied to a node), it is the CLI itself —
-    // unless it is a test bundle running the commands in-process.
-    if !me.contains(".xctest") { return url }
-    var directory = url.deletingLastPathComponent()
-    // A test bundle sits in the build directory (or inside a .xctest directory there).
-    for _ in 0..<3 {
-        let sibling = directory.appendingPathComponent("overhead-bench")
-        if fm.isExecutableFile(atPath: sibling.path) { return sibling }
-        directory = directory.deletingLastPathComponent()
-    }
-    throw CLIError("cannot find the overhead-bench executable to run replicates in worker processes (this process is \(me)); pass --replicate-isolation in-process")
-}
-
-/// Where a run's replicates execute.
-enum ReplicateIsolation: String, ExpressibleByArgument, CaseIterable {
-    /// Each replicate in a fresh worker process: new address space, heap, ASLR and page placement.
-    case process
-    /// Every replicate in this process (fresh memory, calibration, peers and scratch files each).
-    case inProcess = "in-process"
-}
-
-/// ISO-8601 UTC with milliseconds.
-func isoTimestamp(_ date: Date) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.string(from: date)
-}
+/// `--replicate-isolation` takes the session's choices by name.
+extension ReplicateIsolation: ExpressibleByArgument {}
 
 /// The table `run` prints: one row per result, then skips and warnings.
 func renderRunSummary(_ set: ResultSet) -> String {
     // spread%: robust spread (1.4826·MAD/median) of the replicate medians, what compare sees.
     var table = TextTable(header: ["benchmark", "params", "median", "unit", "spread%", "reps", "n", "notes"], numeric: [2, 4, 5, 6])
     for r in set.results {
-        let params = r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let params = paramsText(r.params, separator: " ")
         let medians = r.replicateMedians
         table.rows.append([
             r.benchmark, params, formatFigure(median(medians)), r.unit, String(format: "%.1f", robustCV(medians) * 100),
@@ -590,7 +380,7 @@ func renderRunSummary(_ set: ResultSet) -> String {
     }
     var lines = ["\(set.label) on \(set.environment.hostname) (\(set.environment.configuration.detected) detected), workload \(set.workload.name), seed \(set.workload.seed)", "", table.render()]
     for s in set.skipped {
-        let params = s.params.isEmpty ? "" : " " + s.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let params = s.params.isEmpty ? "" : " " + paramsText(s.params, separator: " ")
         lines.append("skipped \(s.benchmark)\(params): \(s.reason)")
     }
     for r in set.results {

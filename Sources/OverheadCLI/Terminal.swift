@@ -45,15 +45,6 @@ struct TextTable {
     }
 }
 
-/// Formats a figure with about 4 significant digits.
-func formatFigure(_ value: Double) -> String {
-    let magnitude = abs(value)
-    if magnitude >= 1000 { return String(format: "%.0f", value) }
-    if magnitude >= 100 { return String(format: "%.1f", value) }
-    if magnitude >= 10 { return String(format: "%.2f", value) }
-    return String(format: "%.3f", value)
-}
-
 /// `--color`: whether tables get ANSI colour.
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
     /// Colour when stdout is a terminal that understands it: not with `NO_COLOR` set to anything

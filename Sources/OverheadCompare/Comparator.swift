@@ -2,9 +2,6 @@ import Foundation
 import OverheadModel
 
 /// Renders params as `k=v;k=v`, keys sorted: the form used in every output.
-public func paramsText(_ params: [String: String]) -> String {
-    params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
-}
 
 /// The category of a benchmark id: its first dotted component (`mem.bw.triad` → `mem`).
 public func category(of benchmark: String) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import OverheadModel
 
 /// What `diff` fails on.
 public enum DiffFailOn: String, Codable, Sendable, CaseIterable {
@@ -31,8 +32,8 @@ public struct DiffSummary: Codable, Sendable, Equatable {
     public var failOn: DiffFailOn
     /// The outcome.
     public var outcome: DiffOutcome
-    /// The process exit status: 0, 2 or 4 (1 is left for errors).
-    public var exitStatus: Int32
+    /// The process exit status: success, regression or improvement only (failure is left for errors).
+    public var exitStatus: ExitStatus
 
     /// Classifies by the verdicts.
     public init(regressions: [ComparisonRow], improvements: [ComparisonRow], thresholdPct: Double, failOn: DiffFailOn) {
@@ -42,9 +43,9 @@ public struct DiffSummary: Codable, Sendable, Equatable {
         self.failOn = failOn
         outcome = !regressions.isEmpty ? .regressed : (!improvements.isEmpty ? .improvedOnly : .unchanged)
         switch (outcome, failOn) {
-        case (.regressed, _): exitStatus = 2
-        case (.improvedOnly, .any): exitStatus = 4
-        default: exitStatus = 0
+        case (.regressed, _): exitStatus = .regression
+        case (.improvedOnly, .any): exitStatus = .improvementOnly
+        default: exitStatus = .success
         }
     }
 
@@ -58,7 +59,7 @@ public struct DiffSummary: Codable, Sendable, Equatable {
         case .unchanged: lines.append("No significant change of \(threshold)% or more (exit 0).")
         case .regressed: lines.append("\(regressions.count) regression\(regressions.count == 1 ? "" : "s") of \(threshold)% or more (exit 2).")
         case .improvedOnly:
-            lines.append("\(improvements.count) improvement\(improvements.count == 1 ? "" : "s") of \(threshold)% or more, no regression (exit \(exitStatus)).")
+            lines.append("\(improvements.count) improvement\(improvements.count == 1 ? "" : "s") of \(threshold)% or more, no regression (exit \(exitStatus.rawValue)).")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -56,7 +56,7 @@ public func parseByteSize(_ text: String) -> Int? {
 /// (`mem.lat bytes=16K pages=4k`, `sys.null`), so a pivot or group-by on it keeps rows without
 /// parameters (pandas reads an empty `params` as NaN, and groupby drops NaN keys by default).
 public func exportCaseLabel(_ r: BenchmarkResult) -> String {
-    r.params.isEmpty ? r.benchmark : r.benchmark + " " + r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    r.params.isEmpty ? r.benchmark : r.benchmark + " " + paramsText(r.params, separator: " ")
 }
 
 /// One statistic row of `export`: name, unit (empty where the figure is a count or a fraction),

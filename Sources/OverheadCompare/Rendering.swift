@@ -27,22 +27,6 @@ public func render(_ comparison: Comparison, format: ComparisonFormat, colour: B
 
 // MARK: Figures
 
-/// A figure with about 4 significant digits (the same rule as `run`'s summary).
-func formatFigure(_ value: Double) -> String {
-    let magnitude = abs(value)
-    if magnitude >= 1000 { return String(format: "%.0f", value) }
-    if magnitude >= 100 { return String(format: "%.1f", value) }
-    if magnitude >= 10 { return String(format: "%.2f", value) }
-    return String(format: "%.3f", value)
-}
-
-/// A signed percentage with one decimal, `+10.2%`.
-func formatPercent(_ value: Double?) -> String {
-    guard let value else { return "—" }
-    let rounded = (value * 10).rounded() / 10
-    return String(format: "%+.1f%%", rounded == 0 ? 0 : rounded)
-}
-
 /// A p-value with three decimals, `<0.001` below that.
 func formatP(_ value: Double?) -> String {
     guard let value else { return "—" }

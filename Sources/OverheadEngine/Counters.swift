@@ -1,5 +1,4 @@
 import Glibc
-import OverheadEnvironment
 import OverheadSystem
 
 /// Counters of one measuring thread. A protocol so the engine is tested without a PMU.

@@ -46,7 +46,7 @@ public struct BenchmarkCase: Sendable {
 
     /// `sys.null` or `timer.clock_gettime{clock=monotonic}`, for progress and messages.
     public var displayName: String {
-        params.isEmpty ? benchmark.info.id : benchmark.info.id + "{" + params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "}"
+        params.isEmpty ? benchmark.info.id : benchmark.info.id + "{" + paramsText(params, separator: ",") + "}"
     }
 }
 

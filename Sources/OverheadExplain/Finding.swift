@@ -234,15 +234,6 @@ public struct Explanation: Codable, Sendable, Equatable {
 
 // MARK: Figures
 
-/// About 4 significant digits, as the comparator prints medians.
-func formatFigure(_ value: Double) -> String {
-    let magnitude = abs(value)
-    if magnitude >= 1000 { return formatFixed(value, 0) }
-    if magnitude >= 100 { return formatFixed(value, 1) }
-    if magnitude >= 10 { return formatFixed(value, 2) }
-    return formatFixed(value, 3)
-}
-
 /// A signed percentage, `+10.2%`; whole numbers from 1,000% up.
 func formatPct(_ value: Double) -> String {
     let text = abs(value) >= 1000 ? formatFixed(value, 0) : formatFixed(value, 1)
@@ -285,14 +276,15 @@ func formatDuration(ns: Double) -> String {
     return "\(formatFigure(ns)) ns"
 }
 
-/// Bytes from a `bytes` parameter: `16K`, `4M`, `1G` (binary multiples) or a plain count.
-func parseSize(_ text: String) -> UInt64? {
-    let t = text.trimmingCharacters(in: .whitespaces).uppercased()
-    let multipliers: [(String, UInt64)] = [("KIB", 1 << 10), ("MIB", 1 << 20), ("GIB", 1 << 30), ("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30), ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
-    for (suffix, factor) in multipliers where t.hasSuffix(suffix) {
-        return UInt64(t.dropLast(suffix.count)).map { $0 * factor }
+/// Bytes from a `bytes` parameter: what a workload takes (`16K`, `4M`, `1G`, binary multiples, or a
+/// plain count; `parseSize`), also spelt `16KB` or `16KiB` as other tools write sizes.
+func parseBytes(_ text: String) -> UInt64? {
+    var t = text.trimmingCharacters(in: .whitespaces).uppercased()
+    for suffix in ["IB", "B"] where t.hasSuffix(suffix) && t.dropLast(suffix.count).last.map({ "KMG".contains($0) }) == true {
+        t.removeLast(suffix.count)
+        break
     }
-    return UInt64(t)
+    return parseSize(t).flatMap { $0 >= 0 ? UInt64($0) : nil }
 }
 
 /// `256 KiB`, `4 MiB`, `1 GiB`.

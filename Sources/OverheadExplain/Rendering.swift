@@ -1,5 +1,6 @@
 import Foundation
 import OverheadCompare
+import OverheadModel
 
 /// Output formats of `explain`.
 public enum ExplainFormat: String, CaseIterable, Sendable {

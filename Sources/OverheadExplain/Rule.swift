@@ -115,7 +115,7 @@ extension ComparisonRow {
 
     /// Params without one key, as `k=v;k=v`: groups rows that differ only in that key.
     func paramsText(without key: String) -> String {
-        OverheadCompare.paramsText(params.filter { $0.key != key })
+        OverheadModel.paramsText(params.filter { $0.key != key })
     }
 
     /// `name params` for prose.

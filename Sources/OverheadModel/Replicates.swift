@@ -126,7 +126,7 @@ public func mergeReplicateParts(_ parts: [ResultSet], userHz: Int) -> (results: 
     var lost: [String: [String]] = [:]
     var skippedByKey: [String: SkippedBenchmark] = [:]
     func key(_ benchmark: String, _ params: [String: String]) -> String {
-        benchmark + "{" + params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "}"
+        benchmark + "{" + paramsText(params, separator: ",") + "}"
     }
     var warnings: [String] = []
     for (index, part) in parts.enumerated() {

@@ -96,7 +96,7 @@ extension ResultSet {
     public func validate(source: String) throws(ResultSetError) {
         var seen: [String: Int] = [:]
         for (i, r) in results.enumerated() {
-            let key = r.benchmark + "{" + r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "}"
+            let key = r.benchmark + "{" + paramsText(r.params, separator: ",") + "}"
             if let first = seen[key] {
                 throw .invalid(path: source, reason: "results[\(i)] repeats results[\(first)] (\(key)); a result set holds each benchmark × params once")
             }

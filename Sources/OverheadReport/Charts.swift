@@ -1,4 +1,5 @@
 import Foundation
+import OverheadModel
 
 // Inline SVG charts. Each has a <title> and a <desc> (its text alternative, listing the values),
 // axis labels with units, a legend, and text next to every mark, so nothing is told by colour alone.

@@ -43,7 +43,7 @@ struct FigureTable {
                 for r in loaded.set.results {
                     // Matched as compare matches them: by the resolved thread count, never `all`.
                     let matched = comparableParams(r, environment: loaded.set.environment)
-                    let id = CaseID(benchmark: r.benchmark, paramsText: OverheadCompare.paramsText(matched))
+                    let id = CaseID(benchmark: r.benchmark, paramsText: OverheadModel.paramsText(matched))
                     if unit[id] == nil {
                         unit[id] = r.unit
                         cases.append(id)

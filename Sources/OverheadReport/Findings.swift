@@ -1,4 +1,5 @@
 import OverheadCompare
+import OverheadModel
 
 /// One finding of `explain`, as the report shows it: the CLI maps `OverheadExplain`'s findings to
 /// these, so the report stays independent of the rules that made them.

@@ -1,4 +1,5 @@
 import Foundation
+import OverheadModel
 
 // Markup helpers. The page is written as well-formed XML (void elements self-closed, only the five
 // predefined entities and numeric references), so a test can parse it with an XML parser and any
@@ -82,23 +83,6 @@ func tableRow(_ cells: [String], header: Bool = false, numeric: Set<Int> = [], c
 }
 
 // MARK: Numbers
-
-/// A figure with about 4 significant digits (the rule `run` and `compare` use).
-func formatFigure(_ value: Double) -> String {
-    guard value.isFinite else { return "—" }
-    let magnitude = abs(value)
-    if magnitude >= 1000 { return String(format: "%.0f", value) }
-    if magnitude >= 100 { return String(format: "%.1f", value) }
-    if magnitude >= 10 { return String(format: "%.2f", value) }
-    return String(format: "%.3f", value)
-}
-
-/// A signed percentage with one decimal, `+10.2%` (the rule of `compare`'s table); `—` when absent.
-func formatPercent(_ value: Double?) -> String {
-    guard let value, value.isFinite else { return "—" }
-    let rounded = (value * 10).rounded() / 10
-    return String(format: "%+.1f%%", rounded == 0 ? 0 : rounded)
-}
 
 /// `[+1.0%, +3.2%]`, or `—`.
 func formatInterval(_ low: Double?, _ high: Double?) -> String {

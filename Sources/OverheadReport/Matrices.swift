@@ -84,7 +84,7 @@ extension ReportBuilder {
             for label in labels {
                 for r in firstResult(label, id) {
                     guard let d = r.derived, let p50 = d["p50Us"], let p99 = d["p99Us"] else { continue }
-                    let params = r.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                    let params = paramsText(r.params, separator: " ")
                     let ops = d["latencyOps"]
                     // A percentile only where the operations support it (`percentileSupported`).
                     func shown(_ v: Double?, _ q: Double) -> String {

@@ -1,6 +1,5 @@
 import Foundation
 import OverheadCompare
-import OverheadEngine
 import OverheadModel
 
 /// Everything the HTML report is made from. The caller loads and compares; rendering is pure.

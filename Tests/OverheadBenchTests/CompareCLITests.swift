@@ -23,7 +23,7 @@ func golden(_ name: String) throws -> String {
 
     func diffStatus(_ args: [String]) throws -> Int32 {
         let command = try OverheadBench.parseAsRoot(["diff"] + args)
-        return try #require(command as? OverheadBench.Diff).output().1.exitStatus
+        return try #require(command as? OverheadBench.Diff).output().1.exitStatus.rawValue
     }
 
     func exportOutput(_ args: [String]) throws -> String {

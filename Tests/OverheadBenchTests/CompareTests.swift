@@ -264,12 +264,12 @@ func normalSamples(_ n: Int, mean: Double, sd: Double, rng: inout SplitMix64) ->
 
     @Test func diffOutcomes() throws {
         let c = try fixtureComparison()
-        #expect(summarizeDiff(c).outcome == .regressed && summarizeDiff(c).exitStatus == 2)
+        #expect(summarizeDiff(c).outcome == .regressed && summarizeDiff(c).exitStatus == .regression)
         #expect(summarizeDiff(c).regressions.map(\.benchmark) == ["sys.null", "mem.bw.triad"])
         let reverse = try fixtureComparison(baseline: "vm")
         #expect(summarizeDiff(reverse).outcome == .improvedOnly)
-        #expect(summarizeDiff(reverse).exitStatus == 0)
-        #expect(summarizeDiff(reverse, failOn: .any).exitStatus == 4)
+        #expect(summarizeDiff(reverse).exitStatus == .success)
+        #expect(summarizeDiff(reverse, failOn: .any).exitStatus == .improvementOnly)
     }
 }
 

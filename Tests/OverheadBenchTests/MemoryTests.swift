@@ -21,11 +21,25 @@ let thpMode: String? = {
         #expect(chain.cycleLength() == chain.slots)
     }
 
+    /// The slots a chain visits, in order, from its start round to it again (slot indices, relative
+    /// to the mapping's base), read by chasing one hop at a time.
+    private func walk(_ chain: PointerChain, stride: Int) -> [Int] {
+        let base = UInt64(UInt(bitPattern: chain.memory.base))
+        return (0..<chain.slots).map { _ in Int((chain.chase(hops: 1) - base) / UInt64(stride)) }
+    }
+
     @Test func chainsDependOnTheSeedOnly() throws {
-        let a = try PointerChain(memory: try MappedMemory(bytes: 1 << 20, hugePages: false), stride: 64, seed: 7)
-        let b = try PointerChain(memory: try MappedMemory(bytes: 1 << 20, hugePages: false), stride: 64, seed: 7)
-        // Same seed, same walk (relative to each base): equal hop counts back to the start.
-        #expect(a.cycleLength() == b.cycleLength())
+        let a = try PointerChain(memory: try MappedMemory(bytes: 1 << 16, hugePages: false), stride: 64, seed: 7)
+        let b = try PointerChain(memory: try MappedMemory(bytes: 1 << 16, hugePages: false), stride: 64, seed: 7)
+        let c = try PointerChain(memory: try MappedMemory(bytes: 1 << 16, hugePages: false), stride: 64, seed: 8)
+        let walkA = walk(a, stride: 64)
+        // Every slot once, the last hop back at the start.
+        #expect(walkA.sorted() == Array(0..<a.slots))
+        // Same seed, same walk relative to each base, whatever the mapping's address.
+        #expect(a.memory.base != b.memory.base)
+        #expect(walkA == walk(b, stride: 64))
+        // Another seed, another walk: the order comes from the seed, not from the mapping.
+        #expect(walkA != walk(c, stride: 64))
     }
 
     @Test func streamKernelsLeaveTheExpectedValues() throws {

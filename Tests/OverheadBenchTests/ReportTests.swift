@@ -196,7 +196,7 @@ let hostile = "<script>alert(1)</script>\"'&"
         for r in comparison.rows {
             #expect(csv.contains("\(r.benchmark),"))
             let cells = [
-                r.configuration, OverheadReport.formatFigure(r.baselineMedian), OverheadReport.formatFigure(r.median), r.unit, OverheadReport.formatPercent(r.overheadPct),
+                r.configuration, OverheadModel.formatFigure(r.baselineMedian), OverheadModel.formatFigure(r.median), r.unit, OverheadModel.formatPercent(r.overheadPct),
                 OverheadReport.formatInterval(r.ciLowPct, r.ciHighPct), OverheadReport.formatP(r.qValue), verdictWords(r.verdict),
             ].map(escapeHTML)
             // The cells appear in this order within one table row.
@@ -256,7 +256,7 @@ let hostile = "<script>alert(1)</script>\"'&"
         #expect(html.contains("One configuration only"))
         for r in input.sets[0].set.results {
             let s = try summarize(r.samples)
-            #expect(html.contains("<td class=\"num\">\(OverheadReport.formatFigure(s.median))</td>"), "median of \(r.benchmark)")
+            #expect(html.contains("<td class=\"num\">\(OverheadModel.formatFigure(s.median))</td>"), "median of \(r.benchmark)")
             #expect(html.contains("id=\"chart-\(category(of: r.benchmark))\""))
         }
         #expect(!html.contains("v-overhead\""))

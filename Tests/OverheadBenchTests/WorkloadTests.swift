@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import OverheadBenchmarks
 @testable import OverheadEngine
+import OverheadModel
 
 @Suite struct WorkloadTests {
     let registry = Catalog.registry

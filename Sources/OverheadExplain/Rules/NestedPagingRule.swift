@@ -23,7 +23,7 @@ public struct NestedPagingRule: Rule {
     /// A finding when the 4 KiB overhead grows past the TLB reach and 2 MiB pages stay close.
     public func evaluate(_ context: RuleContext) -> [Finding] {
         let rows = context.rows("mem.lat").compactMap { row -> (UInt64, ComparisonRow)? in
-            guard let bytes = row.params["bytes"].flatMap(parseSize) else { return nil }
+            guard let bytes = row.params["bytes"].flatMap(parseBytes) else { return nil }
             return (bytes, row)
         }
         let small = rows.filter { $0.1.params["pages"] == "4k" }

@@ -46,7 +46,7 @@ public struct VNUMARule: Rule {
         let memoryBound = context.allRows.filter { row in
             guard row.isOverhead(atLeast: minimumOverheadPct) else { return false }
             if row.benchmark.hasPrefix("numa.") || row.benchmark.hasPrefix("mem.bw.") { return true }
-            if row.benchmark == "mem.lat", let bytes = row.params["bytes"].flatMap(parseSize) { return bytes >= memoryBoundBytes }
+            if row.benchmark == "mem.lat", let bytes = row.params["bytes"].flatMap(parseBytes) { return bytes >= memoryBoundBytes }
             return false
         }
         guard let worst = memoryBound.max(by: { $0.cost < $1.cost }) else { return [] }

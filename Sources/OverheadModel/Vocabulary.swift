@@ -1,0 +1,48 @@
+import Foundation
+
+// Words and numbers every output shares (run's summary, compare, diff, explain, the report), in one
+// place so a figure or a params list reads the same everywhere.
+
+/// A figure with about 4 significant digits: whole numbers from 1000, then one, two or three
+/// decimals; `—` when it is not finite.
+public func formatFigure(_ value: Double) -> String {
+    guard value.isFinite else { return "—" }
+    let magnitude = abs(value)
+    // String(format:) with no locale: always a '.' decimal point.
+    if magnitude >= 1000 { return String(format: "%.0f", value) }
+    if magnitude >= 100 { return String(format: "%.1f", value) }
+    if magnitude >= 10 { return String(format: "%.2f", value) }
+    return String(format: "%.3f", value)
+}
+
+/// A signed percentage with one decimal, `+10.2%` (never `-0.0%`); `—` when absent or not finite.
+public func formatPercent(_ value: Double?) -> String {
+    guard let value, value.isFinite else { return "—" }
+    let rounded = (value * 10).rounded() / 10
+    return String(format: "%+.1f%%", rounded == 0 ? 0 : rounded)
+}
+
+/// A case's params as text, keys sorted: `qd=1;size=4k` (`separator` between pairs).
+public func paramsText(_ params: [String: String], separator: String = ";") -> String {
+    params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: separator)
+}
+
+/// The exit status of every command, one meaning per number (README, "Exit status"). Scripts and CI
+/// act on these; a command that cannot reach one of them exits 1.
+public enum ExitStatus: Int32, Codable, Sendable, CaseIterable {
+    /// The command did what was asked (`diff`: nothing regressed, and the comparison is complete).
+    case success = 0
+    /// An error: unreadable or invalid input, an unwritable output (the message says what to do).
+    case failure = 1
+    /// `diff`: a benchmark regressed.
+    case regression = 2
+    /// Not enough to go on: `run` measured nothing (every case skipped or failed; the set is still
+    /// written), or `diff` compared an empty, interrupted or partial side.
+    case incomplete = 3
+    /// `diff --fail-on any`: improvements and no regression.
+    case improvementOnly = 4
+    /// A usage error: a bad option or argument (`EX_USAGE`, as the argument parser exits).
+    case usage = 64
+    /// Interrupted (Ctrl-C, SIGTERM, SIGHUP): `run` still wrote what it measured (128 + SIGINT).
+    case interrupted = 130
+}
