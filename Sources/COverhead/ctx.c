@@ -538,31 +538,9 @@ int cob_ctx_write_echo_helper(const char *path) {
 
 int cob_proc_write_exit_helper(const char *path) {
 #if defined(__x86_64__)
-    // ELF64 header + one PT_LOAD program header mapping the file at 0x400000, then
-    // xor edi,edi; mov eax,231 (exit_group); syscall.
-    static const unsigned char elf[129] = {
-        0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        2, 0, 0x3e, 0, 1, 0, 0, 0,                      // ET_EXEC, x86-64, version 1
-        0x78, 0, 0x40, 0, 0, 0, 0, 0,                   // e_entry 0x400078
-        64, 0, 0, 0, 0, 0, 0, 0,                        // e_phoff
-        0, 0, 0, 0, 0, 0, 0, 0,                         // e_shoff
-        0, 0, 0, 0, 64, 0, 56, 0, 1, 0, 0, 0, 0, 0, 0, 0,  // flags, ehsize, phentsize, phnum, sh*
-        1, 0, 0, 0, 5, 0, 0, 0,                         // PT_LOAD, R+X
-        0, 0, 0, 0, 0, 0, 0, 0,                         // p_offset
-        0, 0, 0x40, 0, 0, 0, 0, 0,                      // p_vaddr
-        0, 0, 0x40, 0, 0, 0, 0, 0,                      // p_paddr
-        129, 0, 0, 0, 0, 0, 0, 0,                       // p_filesz
-        129, 0, 0, 0, 0, 0, 0, 0,                       // p_memsz
-        0, 0x10, 0, 0, 0, 0, 0, 0,                      // p_align 0x1000
-        0x31, 0xff, 0xb8, 0xe7, 0, 0, 0, 0x0f, 0x05,
-    };
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
-    if (fd < 0) return -errno;
-    ssize_t w = write(fd, elf, sizeof elf);
-    int e = errno;
-    close(fd);
-    if (w != (ssize_t)sizeof elf) return w < 0 ? -e : -EIO;
-    return 0;
+    // xor edi,edi; mov eax,231 (exit_group); syscall — behind the shared tiny ELF header (129 bytes).
+    static const unsigned char code[9] = {0x31, 0xff, 0xb8, 0xe7, 0, 0, 0, 0x0f, 0x05};
+    return cob_write_tiny_elf(path, code, sizeof code);
 #else
     (void)path;
     return -ENOSYS;
