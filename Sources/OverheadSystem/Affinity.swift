@@ -2,21 +2,6 @@ import COverhead
 import Foundation
 import Glibc
 
-/// An errno from a failed system call, with the call's name.
-public struct SystemError: Error, Equatable, CustomStringConvertible {
-    public var call: String
-    public var errno: Int32
-
-    public init(call: String, errno: Int32) {
-        self.call = call
-        self.errno = errno
-    }
-
-    public var description: String {
-        "\(call) failed: \(String(cString: strerror(errno))) (errno \(errno))"
-    }
-}
-
 /// CPU affinity of the calling thread (`sched_setaffinity` / `sched_getaffinity`).
 public enum Affinity {
     /// The CPUs this thread may run on now (`cob_get_affinity`), read through a CPU set sized for

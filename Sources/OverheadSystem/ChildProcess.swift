@@ -37,10 +37,10 @@ public final class ChildProcess {
     public func poll() -> Termination? {
         if status == nil {
             var raw: Int32 = 0
-            let r = waitpid(pid, &raw, WNOHANG)
+            let r = retryOnInterrupt { waitpid(pid, &raw, WNOHANG) }
             if r == pid {
                 status = raw
-            } else if r < 0 && errno != EINTR {
+            } else if r < 0 {
                 status = 0x7F00  // not our child any more: treat as exited with 127
             }
         }

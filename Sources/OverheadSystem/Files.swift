@@ -95,11 +95,8 @@ public enum AtomicFile {
         var written = 0
         let ok: Bool = data.withUnsafeBytes { raw in
             while written < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return false
-                }
+                let n = retryOnInterrupt { Glibc.write(fd, raw.baseAddress! + written, raw.count - written) }
+                if n < 0 { return false }
                 written += n
             }
             return true

@@ -215,9 +215,8 @@ public final class ScratchFile: Sendable {
         var target = directFD ?? owned
         while offset < size {
             // Ctrl-C while a 1 GiB file is written: stop now, not seconds later.
-            if Interrupt.signal != nil { throw SystemError(call: "writing the scratch file (interrupted)", errno: EINTR) }
-            let n = pwrite(target.raw, chunk.base, chunk.bytes, off_t(offset))
-            if n < 0 && errno == EINTR { continue }
+            if Interrupt.signal != nil { throw SystemError(call: "writing the scratch file (interrupted)", .interrupted) }
+            let n = retryOnInterrupt { pwrite(target.raw, chunk.base, chunk.bytes, off_t(offset)) }
             if n < 0 && errno == EINVAL && target !== owned {
                 // Opened but refused at write time (some filesystems do that): no O_DIRECT.
                 refusal = "O_DIRECT write refused: " + String(cString: strerror(EINVAL))
@@ -249,21 +248,15 @@ public final class ScratchFile: Sendable {
     /// `pread(2)` of `count` bytes at `offset` into `buffer`; returns bytes read or -errno.
     @inline(__always) public func read(direct: Bool, into buffer: AlignedBuffer, count: Int, offset: Int) -> Int {
         let fd = direct ? (self.direct ?? buffered).raw : buffered.raw
-        while true {
-            let n = pread(fd, buffer.base, count, off_t(offset))
-            if n < 0 && errno == EINTR { continue }
-            return n < 0 ? -Int(errno) : n
-        }
+        let n = retryOnInterrupt { pread(fd, buffer.base, count, off_t(offset)) }
+        return n < 0 ? -Int(errno) : n
     }
 
     /// `pwrite(2)` of `count` bytes from `buffer` at `offset`; returns bytes written or -errno.
     @inline(__always) public func write(direct: Bool, from buffer: AlignedBuffer, count: Int, offset: Int) -> Int {
         let fd = direct ? (self.direct ?? buffered).raw : buffered.raw
-        while true {
-            let n = pwrite(fd, buffer.base, count, off_t(offset))
-            if n < 0 && errno == EINTR { continue }
-            return n < 0 ? -Int(errno) : n
-        }
+        let n = retryOnInterrupt { pwrite(fd, buffer.base, count, off_t(offset)) }
+        return n < 0 ? -Int(errno) : n
     }
 
     /// `fdatasync(2)`; 0 or -errno.

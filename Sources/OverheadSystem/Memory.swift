@@ -168,7 +168,7 @@ public final class PointerChain: @unchecked Sendable {
         slots = memory.bytes / stride
         memory.touchAll(page: MappedMemory.pageSize)
         guard let first = cob_chain_build(memory.base, slots, stride, seed) else {
-            throw SystemError(call: "building the pointer chain (interrupted)", errno: EINTR)
+            throw SystemError(call: "building the pointer chain (interrupted)", .interrupted)
         }
         start = first
         position = first

@@ -169,8 +169,7 @@ enum Sockets {
     static func sendAll(_ fd: Int32, _ base: UnsafeRawPointer, _ count: Int) -> Bool {
         var sent = 0
         while sent < count {
-            let n = send(fd, base + sent, count - sent, Int32(MSG_NOSIGNAL))
-            if n < 0 && errno == EINTR { continue }
+            let n = retryOnInterrupt { send(fd, base + sent, count - sent, Int32(MSG_NOSIGNAL)) }
             guard n > 0 else { return false }
             sent += n
         }
@@ -182,8 +181,7 @@ enum Sockets {
     static func receiveExactly(_ fd: Int32, _ base: UnsafeMutableRawPointer, _ count: Int) -> Int32 {
         var got = 0
         while got < count {
-            let n = recv(fd, base + got, count - got, 0)
-            if n < 0 && errno == EINTR { continue }
+            let n = retryOnInterrupt { recv(fd, base + got, count - got, 0) }
             if n == 0 { return ECONNRESET }
             if n < 0 { return errno }
             got += n
@@ -503,12 +501,9 @@ public final class PeerClient: @unchecked Sendable {
         if udp {
             let sent = send(socket.raw, buffer, messageBytes, Int32(MSG_NOSIGNAL))
             guard sent == messageBytes else { return fail(errno) }
-            while true {
-                let n = recv(socket.raw, buffer, messageBytes, 0)
-                if n < 0 && errno == EINTR { continue }
-                if n == messageBytes { return true }
-                return fail(n < 0 ? errno : EMSGSIZE)
-            }
+            let n = retryOnInterrupt { recv(socket.raw, buffer, messageBytes, 0) }
+            if n == messageBytes { return true }
+            return fail(n < 0 ? errno : EMSGSIZE)
         }
         guard Sockets.sendAll(socket.raw, buffer, messageBytes) else { return fail(errno) }
         let rc = Sockets.receiveExactly(socket.raw, buffer, messageBytes)

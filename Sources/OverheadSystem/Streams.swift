@@ -10,7 +10,7 @@ public struct StreamFailure: Error, Equatable, Sendable, CustomStringConvertible
     /// ours — whoever wanted the output stopped wanting it.
     public var readerGone: Bool { errno == EPIPE }
 
-    public var description: String { String(cString: strerror(errno)) }
+    public var description: String { Errno(rawValue: errno).description }
 }
 
 /// stdout or stderr, written with `write(2)` (never `FileHandle.write(_:)`, whose `try!` traps on
@@ -65,13 +65,12 @@ public final class StandardStream: @unchecked Sendable {
         guard failed == nil else { return false }
         var done = 0
         while done < bytes.count {
-            let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            let n = retryOnInterrupt { Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done) }
             if n >= 0 {
                 done += n
                 continue
             }
             let code = Glibc.errno
-            if code == EINTR { continue }
             if code == EAGAIN || code == EWOULDBLOCK {
                 var waiting = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
                 _ = poll(&waiting, 1, 1000)

@@ -30,11 +30,8 @@ public struct SystemRoot: Sendable {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
+            guard case .success(let n) = valueOrErrno({ chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } })
+            else { return nil }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
         }
