@@ -4,17 +4,19 @@ import OverheadModel
 import OverheadSystem
 import Synchronization
 
-/// The in-process loopback server `run` starts when no `--peer` is given: one per run, started on
-/// first use (127.0.0.1, a free port), stopped by `RunResources.releaseAll` — or, when a case
-/// still uses it then, by that case's teardown.
-enum LoopbackPeer {
+/// The in-process loopback server `run` starts when no `--peer` is given: one per session, started
+/// on first use (127.0.0.1, a free port), stopped when the session releases its resources — or,
+/// when a case still uses it then, by that case's teardown.
+final class LoopbackPeer: SessionResource {
     private struct State {
         var server: EchoServer?
         var users = 0
         var stopWhenIdle = false
     }
 
-    private static let state = Mutex(State())
+    private let state = Mutex(State())
+
+    init() {}
 
     /// The CPU the loopback server runs on: the first allowed CPU other than the measurement CPU
     /// (a peer elsewhere, as a remote host is), or the measurement CPU when it is the only one.
@@ -22,9 +24,9 @@ enum LoopbackPeer {
         allowed.first { $0 != measurementCPU } ?? measurementCPU
     }
 
-    /// The server's address; the caller must `release()` once done with it. The server's threads
+    /// The server's address; the caller must `relinquish()` once done with it. The server's threads
     /// are pinned to `cpu`.
-    static func acquire(cpu: Int) throws -> SocketAddress {
+    func acquire(cpu: Int) throws -> SocketAddress {
         try state.withLock { s in
             s.users += 1
             if let server = s.server { return server.address }
@@ -41,7 +43,8 @@ enum LoopbackPeer {
         }
     }
 
-    static func release() {
+    /// Lets go of the server `acquire` returned; the last user stops it once the session has ended.
+    func relinquish() {
         let idle: EchoServer? = state.withLock { s in
             s.users -= 1
             guard s.users == 0, s.stopWhenIdle else { return nil }
@@ -51,7 +54,8 @@ enum LoopbackPeer {
         idle?.stop()
     }
 
-    static func stop() {
+    /// The session ended: stops the server now, or when its last user lets go of it.
+    func release() {
         let idle: EchoServer? = state.withLock { s in
             guard s.users == 0 else {
                 s.stopWhenIdle = true
@@ -71,19 +75,22 @@ struct NetworkPeer {
 
     let address: SocketAddress
     let details: [String: String]
-    /// Whether the loopback server was acquired (so teardown must release it).
-    let loopback: Bool
+    /// The loopback server acquired (so teardown must let go of it); nil with `--peer`.
+    let loopback: LoopbackPeer?
 
     init(context: RunContext) throws {
         var details: [String: String] = [:]
         let address: SocketAddress
+        var loopback: LoopbackPeer? = nil
         do {
             if let peer = context.peer {
                 address = try SocketAddress.parse(peer, defaultPort: PeerProtocol.defaultPort)
                 details["peerSource"] = "--peer \(peer)"
             } else {
                 let cpu = LoopbackPeer.serverCPU(allowed: context.allowedCPUs, measurementCPU: context.measurementCPU)
-                address = try LoopbackPeer.acquire(cpu: cpu)
+                let server = context.resources.shared(LoopbackPeer.self)
+                address = try server.acquire(cpu: cpu)
+                loopback = server
                 details["peerSource"] = "loopback server started by run (threads in this process)"
                 details["serverCPU"] = String(cpu)
                 details["serverPlacement"] = cpu == context.measurementCPU
@@ -107,12 +114,12 @@ struct NetworkPeer {
         }
         self.address = address
         self.details = details
-        loopback = context.peer == nil
+        self.loopback = loopback
     }
 
     /// Lets go of the loopback server, if this peer used it.
     func release() {
-        if loopback { LoopbackPeer.release() }
+        loopback?.relinquish()
     }
 }
 
@@ -145,7 +152,7 @@ struct NetworkRoundTrip: Benchmark {
         }
         // A first round trip before calibration: a peer that does not echo fails here.
         guard client.roundTrip() else { throw BenchmarkError.failed(client.failure ?? "no echo from \(peer.address)") }
-        let log = LatencyLogs.log(info.id, params)
+        let log = context.resources.shared(LatencyLogs.self).log(info.id, params)
         let pending = LatencyBatches()
         let clock = operationClock(context)
         var details = peer.details

@@ -43,7 +43,8 @@ public struct RunSettings: Sendable, Equatable {
     public var timeLimit: Double = 300
     /// `HOST:PORT` of an `overhead-bench serve`; nil = a loopback server the run starts and stops.
     public var peer: String?
-    /// Directory for io.* scratch files; nil = the current directory.
+    /// Directory for io.* scratch files (`--io-dir`, or where the CLI decides: the result set's
+    /// directory); nil = the current directory. See `scratchDirectory`.
     public var ioDirectory: String?
     /// No progress lines (passed on to worker processes).
     public var quiet = false
@@ -52,6 +53,10 @@ public struct RunSettings: Sendable, Equatable {
 
     /// The workload to look up when none is named.
     public var workloadName: String { workload ?? (quick ? "quick" : "default") }
+
+    /// Where io.* scratch files go: `ioDirectory`, else the current directory (a disk, where /tmp
+    /// is often tmpfs). Benchmarks record it (`ioDir` in `details`); worker processes get it as `--io-dir`.
+    public var scratchDirectory: String { ioDirectory ?? FileManager.default.currentDirectoryPath }
 }
 
 /// The main job of `overhead-bench run`: workload → fingerprint → counters → resources → engine →
@@ -79,9 +84,9 @@ public struct RunSession: Sendable {
         seed = settings.seed ?? UInt64.random(in: 1...UInt64.max)
     }
 
-    /// This session with its io.* scratch files in `directory` (nil = the current directory); the
-    /// workload, cases and seed stay as resolved.
-    public func scratchFiles(in directory: String?) -> RunSession {
+    /// This session with its io.* scratch files in `directory` (`RunSettings.ioDirectory`; nil = the
+    /// current directory); the workload, cases and seed stay as resolved.
+    public func withScratchDirectory(_ directory: String?) -> RunSession {
         var copy = self
         copy.settings.ioDirectory = directory
         return copy
@@ -139,13 +144,15 @@ public struct RunSession: Sendable {
     }
 
     /// Measures `range` of the run's replicates in this process, skipping `skip`: counters, engine,
-    /// and the run's resources (scratch files, loopback server) released on every path.
+    /// and this measurement's own resources (scratch files, latency logs, loopback server), handed
+    /// to the benchmarks through their context and released on every path.
     public func measure(
         range: Range<Int>, environment: Environment, skip: [SkippedBenchmark] = [], progress: (ProgressEvent) -> Void = { _ in },
         shouldStop: () -> Bool = { Interrupt.signal != nil }
     ) -> EngineOutcome {
         // Scratch files, latency logs, the loopback server: released on every path, Ctrl-C included.
-        defer { RunResources.releaseAll() }
+        let resources = RunResources()
+        defer { resources.releaseAll() }
         let allowed = Affinity.allowedCPUs()
         let clock = MonotonicRawClock()
         var runWarnings: [String] = []
@@ -163,9 +170,7 @@ public struct RunSession: Sendable {
             clock: clock, clockResolutionNs: measuredResolutionNs(of: clock), counters: counterSource)
         var context = RunContext(
             allowedCPUs: allowed, measurementCPU: settings.cpu ?? allowed.last ?? 0, quick: settings.quick, environment: environment,
-            tscGHz: environment.tsc?.ghz, peer: settings.peer,
-            // Scratch files go on the results' disk unless --io-dir says otherwise (not /tmp, often tmpfs).
-            ioDirectory: settings.ioDirectory ?? FileManager.default.currentDirectoryPath)
+            tscGHz: environment.tsc?.ghz, peer: settings.peer, ioDirectory: settings.scratchDirectory, resources: resources)
         context.limits = ResourceLimits(
             memoryFraction: settings.memoryLimit / 100, diskFraction: settings.diskLimit / 100, caseSeconds: settings.timeLimit)
         context.samplesPerReplicate = workloadSettings.samplesPerReplicate
@@ -179,7 +184,7 @@ public struct RunSession: Sendable {
     func workerArguments(replicate: Int, output: String, skipCases: String?) -> [String] {
         var arguments = [
             "run", "--replicate-worker", String(replicate), "--seed", String(seed), "--replicates", String(workloadSettings.replicates),
-            "--output", output, "--io-dir", settings.ioDirectory ?? FileManager.default.currentDirectoryPath,
+            "--output", output, "--io-dir", settings.scratchDirectory,
             "--memory-limit", String(settings.memoryLimit), "--disk-limit", String(settings.diskLimit),
             // The per-case time limit is over the whole run: each replicate gets its share.
             "--time-limit", String(settings.timeLimit / Double(workloadSettings.replicates)),

@@ -4,19 +4,6 @@ import OverheadModel
 import OverheadSystem
 import Synchronization
 
-/// Things kept for a whole run and shared across rounds: scratch files (created once per run,
-/// not once per round), per-case latency logs and the in-process loopback peer.
-public enum RunResources {
-    /// Closes every scratch file (their names were unlinked at creation, so closing frees the
-    /// space), forgets the latency logs and stops the loopback server. `run` calls it after the
-    /// engine returns, on every path (Ctrl-C included).
-    public static func releaseAll() {
-        ScratchFiles.shared.removeAll()
-        LatencyLogs.removeAll()
-        LoopbackPeer.stop()
-    }
-}
-
 /// The system temp directory without a trailing slash.
 func defaultTemporaryDirectory() -> String {
     let t = NSTemporaryDirectory()
@@ -88,11 +75,14 @@ final class LatencyLog: Sendable {
     var all: [UInt64] { values.withLock { $0 } }
 }
 
-/// Latency logs by case (id and params), so the last round's `derive` sees every round.
-enum LatencyLogs {
-    private static let logs = Mutex<[String: LatencyLog]>([:])
+/// Latency logs by case (id and params), so the last round's `derive` sees every round; one per
+/// session (`RunContext.resources`), forgotten when it ends.
+final class LatencyLogs: SessionResource {
+    private let logs = Mutex<[String: LatencyLog]>([:])
 
-    static func log(_ id: String, _ params: [String: String]) -> LatencyLog {
+    init() {}
+
+    func log(_ id: String, _ params: [String: String]) -> LatencyLog {
         let key = id + "{" + paramsText(params, separator: ",") + "}"
         return logs.withLock { l in
             if let existing = l[key] { return existing }
@@ -102,14 +92,16 @@ enum LatencyLogs {
         }
     }
 
-    static func removeAll() { logs.withLock { $0.removeAll() } }
+    func release() { logs.withLock { $0.removeAll() } }
 }
 
-/// Scratch files by directory and size: created on first use in a run, reused by every round and
-/// every storage case, closed by `RunResources.releaseAll`.
-final class ScratchFiles: Sendable {
-    static let shared = ScratchFiles()
+/// Scratch files by directory and size: created on first use in a session, reused by every round
+/// and every storage case, closed when the session releases its resources (their names were
+/// unlinked at creation, so closing frees the space).
+final class ScratchFiles: SessionResource {
     private let files = Mutex<[String: ScratchFile]>([:])
+
+    init() {}
 
     func file(directory: String, bytes: Int, role: String) throws -> ScratchFile {
         let key = "\(role)|\(directory)|\(bytes)"
@@ -119,7 +111,7 @@ final class ScratchFiles: Sendable {
         return f
     }
 
-    func removeAll() { files.withLock { $0.removeAll() } }
+    func release() { files.withLock { $0.removeAll() } }
 }
 
 /// Sizing and placement shared by the storage benchmarks.
@@ -155,7 +147,7 @@ struct StorageSetup {
             want = cap
         }
         do {
-            file = try ScratchFiles.shared.file(directory: directory, bytes: want, role: "data")
+            file = try context.resources.shared(ScratchFiles.self).file(directory: directory, bytes: want, role: "data")
         } catch {
             throw BenchmarkError.failed("cannot create a \(want >> 20) MiB scratch file in \(directory): \(error)")
         }
@@ -252,7 +244,7 @@ struct StorageRandRead: Benchmark {
         let depth = params["qd"] == "32" ? 32 : 1
         let file = setup.file
         let blocks = file.bytes / Self.blockBytes
-        let log = LatencyLogs.log(info.id, params)
+        let log = context.resources.shared(LatencyLogs.self).log(info.id, params)
         let pending = LatencyBatches()
         let samples = context.samplesPerReplicate
         let failures = FailureFlag()
@@ -424,12 +416,12 @@ struct StorageFsync: Benchmark {
         let directory = context.ioDirectory ?? defaultTemporaryDirectory()
         let file: ScratchFile
         do {
-            file = try ScratchFiles.shared.file(directory: directory, bytes: Self.fileBytes, role: "fsync")
+            file = try context.resources.shared(ScratchFiles.self).file(directory: directory, bytes: Self.fileBytes, role: "fsync")
         } catch {
             throw BenchmarkError.failed("cannot create a scratch file in \(directory): \(error)")
         }
         let buffer = try AlignedBuffer(bytes: Self.blockBytes)
-        let log = LatencyLogs.log(info.id, params)
+        let log = context.resources.shared(LatencyLogs.self).log(info.id, params)
         let pending = LatencyBatches()
         let samples = context.samplesPerReplicate
         let failures = FailureFlag()

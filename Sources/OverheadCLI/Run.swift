@@ -140,9 +140,9 @@ extension OverheadBench {
             }
         }
 
-        /// The options as the run session takes them (io.* scratch files on the results' disk
-        /// unless --io-dir says otherwise; `destination` nil = stdout).
-        func sessionSettings(destination: String?) -> RunSettings {
+        /// The options as the run session takes them (io.* scratch files in --io-dir; without it,
+        /// `run` puts them beside the result set, see `scratchDirectory(destination:)`).
+        func sessionSettings() -> RunSettings {
             var settings = RunSettings()
             settings.workload = workload
             settings.only = patterns
@@ -157,22 +157,22 @@ extension OverheadBench {
             settings.diskLimit = diskLimit
             settings.timeLimit = timeLimit
             settings.peer = peer
-            settings.ioDirectory = ioDir ?? destination.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
+            settings.ioDirectory = ioDir
             settings.quiet = quiet
             return settings
         }
 
         func run() throws {
             if let replicateWorker {
-                return try runWorker(replicate: replicateWorker, session: try RunSession(settings: sessionSettings(destination: nil)))
+                return try runWorker(replicate: replicateWorker, session: try RunSession(settings: sessionSettings()))
             }
             // The workload is resolved before the fingerprint, so a bad workload fails at once.
-            var session = try RunSession(settings: sessionSettings(destination: nil))
+            var session = try RunSession(settings: sessionSettings())
             let environment = collectEnvironment(.live)
             let runLabel = label ?? environment.configuration.defaultLabel
             let startedAt = Date()
             let destination = try prepareDestination(label: runLabel, host: environment.hostname, at: startedAt)
-            session = session.scratchFiles(in: sessionSettings(destination: destination).ioDirectory)
+            session = session.withScratchDirectory(scratchDirectory(destination: destination))
             let progress = ProgressPrinter(enabled: !quiet, terminal: Terminal.stderrIsTerminal && Terminal.understandsEscapes())
             Interrupt.install()
             // After each replicate the merged results so far go to <output>.partial (atomically), so
@@ -268,6 +268,12 @@ extension OverheadBench {
             }
             Interrupt.uninstall()
             if outcome.interrupted { throw ExitCode(.interrupted) }
+        }
+
+        /// Where io.* scratch files go: --io-dir, else the result set's directory, so they land on
+        /// the results' disk (not /tmp, often tmpfs); nil (the current directory) with stdout.
+        func scratchDirectory(destination: String?) -> String? {
+            ioDir ?? destination.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }
         }
 
         /// Decides the output path and checks it before any measuring, so a run is never wasted on

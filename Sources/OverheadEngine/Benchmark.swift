@@ -148,10 +148,13 @@ public struct RunContext: Sendable {
     /// Timed samples per replicate (the batches after calibration and warm-up): benchmarks that
     /// log per-op latencies keep only these batches. nil when unknown.
     public var samplesPerReplicate: Int?
+    /// The session's shared resources (scratch files, latency logs, the loopback server); the
+    /// session that made the context releases them.
+    public var resources: RunResources
 
     public init(
         allowedCPUs: [Int], measurementCPU: Int, quick: Bool, environment: Environment, tscGHz: Double? = nil,
-        peer: String? = nil, ioDirectory: String? = nil
+        peer: String? = nil, ioDirectory: String? = nil, resources: RunResources = RunResources()
     ) {
         self.allowedCPUs = allowedCPUs
         self.measurementCPU = measurementCPU
@@ -160,6 +163,7 @@ public struct RunContext: Sendable {
         self.tscGHz = tscGHz
         self.peer = peer
         self.ioDirectory = ioDirectory
+        self.resources = resources
     }
 }
 

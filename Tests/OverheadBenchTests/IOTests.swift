@@ -117,7 +117,7 @@ let tmpfsDirectory: String? = {
         var context = testContext()
         context.ioDirectory = tmpfsDirectory
         let outcome = runCases([BenchmarkCase(benchmark: StorageRandRead(fileBytesOverride: 8 << 20), params: ["direct": "true", "qd": "1"])], context: context, rounds: 1)
-        RunResources.releaseAll()
+        context.resources.releaseAll()
         let r = try #require(outcome.results.first)
         #expect(r.warnings.contains { $0.contains("O_DIRECT not used") && $0.contains("tmpfs") })
         #expect(r.details?["access"]?.contains("buffered") == true)
@@ -152,9 +152,7 @@ let tmpfsDirectory: String? = {
             let d = try #require(r.derived)
             let p50 = try #require(d["p50Us"])
             #expect(p50 > 0 && p50 <= (d["p99Us"] ?? p50) && (d["p99Us"] ?? p50) <= (d["p999Us"] ?? .infinity))
-            // At least one round's samples are in the log. (It spans both rounds when this test runs
-            // alone; a CLI test running in parallel calls the process-wide RunResources.releaseAll(),
-            // which starts a fresh log — one run per process in the product.)
+            // The case's log holds its timed samples (the context's resources are this test's own).
             #expect((d["latencyOps"] ?? 0) >= 2)
         }
         let qd32 = try #require(outcome.results.first { $0.params["qd"] == "32" })
@@ -164,7 +162,7 @@ let tmpfsDirectory: String? = {
         #expect(buffered.details?["cold"]?.contains("DONTNEED") == true)
         // One data file and one fsync file for the whole run, both already unlinked.
         #expect(directoryEntries(dir).isEmpty)
-        RunResources.releaseAll()
+        context.resources.releaseAll()
         #expect(directoryEntries(dir).isEmpty)
     }
 
@@ -181,7 +179,7 @@ let tmpfsDirectory: String? = {
             #expect(decision.use && decision.warning == nil)
         }
         #expect(setup.direct(wanted: false).use == false)
-        RunResources.releaseAll()
+        context.resources.releaseAll()
     }
 
     @Test func quickUsesASmallerFileAndSaysSo() throws {
@@ -192,7 +190,7 @@ let tmpfsDirectory: String? = {
         context.quick = true
         let free = StorageInfo.freeBytes(directory: dir) ?? 0
         let setup = try StorageSetup(context: context, benchmark: "io.seqread", override: nil)
-        defer { RunResources.releaseAll() }
+        defer { context.resources.releaseAll() }
         #expect(setup.file.bytes <= StorageSetup.quickFileBytes)
         if free / 2 >= StorageSetup.quickFileBytes {
             #expect(setup.file.bytes == StorageSetup.quickFileBytes)

@@ -149,8 +149,9 @@ func loopbackServer(limits: ServerLimits = ServerLimits()) throws -> EchoServer 
     }
 
     @Test func withoutPeerALoopbackServerIsStartedAndStopped() throws {
-        let outcome = runCases([BenchmarkCase(benchmark: NetworkRoundTrip(udp: false), params: ["size": "1"])], context: testContext(), rounds: 1)
-        RunResources.releaseAll()
+        let context = testContext()
+        let outcome = runCases([BenchmarkCase(benchmark: NetworkRoundTrip(udp: false), params: ["size": "1"])], context: context, rounds: 1)
+        context.resources.releaseAll()
         let r = try #require(outcome.results.first, "\(outcome.skipped)")
         #expect(r.details?["peerSource"]?.contains("loopback server started by run") == true)
         let peer = try SocketAddress.parse(try #require(r.details?["peer"]))
