@@ -98,10 +98,8 @@ public struct RunSession: Sendable {
     /// The `workload` record of a result set of this run.
     public func workloadInfo(clockResolutionNs: Double, isolation: ReplicateIsolation) -> WorkloadInfo {
         WorkloadInfo(
-            name: workload.name, source: workloadPath, quick: settings.quick, seed: seed, replicates: workloadSettings.replicates,
-            samplesPerReplicate: workloadSettings.samplesPerReplicate, warmupBatches: workloadSettings.warmupBatches,
-            minSampleMs: workloadSettings.minSampleMs, only: settings.only, clockResolutionNs: clockResolutionNs,
-            replicateIsolation: isolation.rawValue)
+            name: workload.name, source: workloadPath, quick: settings.quick, seed: seed, sampling: workloadSettings, only: settings.only,
+            clockResolutionNs: clockResolutionNs, replicateIsolation: isolation.rawValue)
     }
 
     /// A result set of this run holding `outcome`.
@@ -163,10 +161,7 @@ public struct RunSession: Sendable {
             runWarnings += setup.warnings
         }
         let engine = Engine(
-            settings: EngineSettings(
-                replicates: workloadSettings.replicates, samplesPerReplicate: workloadSettings.samplesPerReplicate,
-                warmupBatches: workloadSettings.warmupBatches, minSampleMs: workloadSettings.minSampleMs, seed: seed,
-                replicateRange: range),
+            settings: EngineSettings(workloadSettings, seed: seed, replicateRange: range),
             clock: clock, clockResolutionNs: measuredResolutionNs(of: clock), counters: counterSource)
         var context = RunContext(
             allowedCPUs: allowed, measurementCPU: settings.cpu ?? allowed.last ?? 0, quick: settings.quick, environment: environment,

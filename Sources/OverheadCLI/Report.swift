@@ -43,11 +43,7 @@ extension OverheadBench {
         func run() throws {
             if output != "-" {
                 // Refused before any work: an existing file without --force, anything not a regular file.
-                do {
-                    try AtomicFile.checkDestination(output, overwrite: force)
-                } catch {
-                    throw CLIError("\(error)")
-                }
+                try checkDestinations([output], force: force)
             }
             let html = try render(generatedAt: isoTimestamp(Date()))
             if output == "-" {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import OverheadModel
+import OverheadSystem
 
 /// The `overhead-bench` command: configuration only; the work is in the subcommands.
 public struct OverheadBench: ParsableCommand {
@@ -24,4 +25,16 @@ struct CLIError: Error, CustomStringConvertible {
 extension ExitCode {
     /// The process exit for one of the statuses every command shares.
     init(_ status: ExitStatus) { self.init(status.rawValue) }
+}
+
+/// The one overwrite check of the commands that write a file (`run`, `report`), made before any
+/// work so nothing is measured or rendered for nothing: each of `paths` must be writable as a new
+/// file, or, with `force`, an existing regular file (never a device, FIFO, socket, directory or
+/// symbolic link). `AtomicFile.write` enforces the same again when the file is written.
+func checkDestinations(_ paths: [String], force: Bool) throws {
+    do {
+        for path in paths { try AtomicFile.checkDestination(path, overwrite: force) }
+    } catch {
+        throw CLIError("\(error)")
+    }
 }

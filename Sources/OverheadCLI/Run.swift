@@ -315,14 +315,9 @@ extension OverheadBench {
                         "--label is \(label.utf8.count) bytes long: the result file name \(path) would be \(name) bytes, more than the \(limit) this file system allows (\(limit + 8), less 8 for the \".partial\" checkpoint); use a label of at most \(room) bytes, or pass --output PATH")
                 }
             }
-            do {
-                try AtomicFile.checkDestination(path, overwrite: force)
-                // The checkpoint beside it is replaced during the run and removed at its end: a file
-                // there (the checkpoint of an earlier, killed run) is kept unless --force says otherwise.
-                try AtomicFile.checkDestination(path + ".partial", overwrite: force)
-            } catch {
-                throw CLIError("\(error)")
-            }
+            // The checkpoint beside it is replaced during the run and removed at its end: a file there
+            // (the checkpoint of an earlier, killed run) is kept unless --force says otherwise.
+            try checkDestinations([path, path + ".partial"], force: force)
             guard access(directory, W_OK) == 0 else {
                 throw CLIError("cannot write \(path): directory \(directory) is not writable")
             }

@@ -5,29 +5,38 @@ import Synchronization
 
 /// How many replicates and samples, how long each, in which order.
 public struct EngineSettings: Sendable, Equatable {
-    /// Independent replicates of every case. Each replicate prepares the case anew (fresh memory,
-    /// first touch, peers, scratch files), calibrates anew and measures its own loop overhead, so
-    /// the spread between replicates carries what differs between two runs (Kalibera & Jones 2013).
-    public var replicates: Int
-    /// Samples (timed batches) each case takes per replicate.
-    public var samplesPerReplicate: Int
-    /// Untimed batches before each replicate's samples (caches, TLB, branch predictors, frequency).
-    public var warmupBatches: Int
-    /// Minimum duration of one batch, ms (20 clock ticks is the other floor).
-    public var minSampleMs: Double
+    /// Replicates, samples, warm-up and floor, as the workload (and `--replicates`) set them. Each
+    /// replicate prepares the case anew (fresh memory, first touch, peers, scratch files),
+    /// calibrates anew and measures its own loop overhead, so the spread between replicates carries
+    /// what differs between two runs (Kalibera & Jones 2013).
+    public var sampling: WorkloadSettings
     public var seed: UInt64
     /// The replicates this engine runs, of `0..<replicates`: all of them in process, or one when a
     /// worker process runs a single replicate of a larger run (the order still comes from `seed`).
     public var replicateRange: Range<Int>
 
-    public init(replicates: Int, samplesPerReplicate: Int, warmupBatches: Int, minSampleMs: Double, seed: UInt64, replicateRange: Range<Int>? = nil) {
-        self.replicates = replicates
-        self.samplesPerReplicate = samplesPerReplicate
-        self.warmupBatches = warmupBatches
-        self.minSampleMs = minSampleMs
+    /// The engine settings of `sampling`, seeded, running `replicateRange` (default: every replicate).
+    public init(_ sampling: WorkloadSettings, seed: UInt64, replicateRange: Range<Int>? = nil) {
+        self.sampling = sampling
         self.seed = seed
-        self.replicateRange = replicateRange ?? 0..<replicates
+        self.replicateRange = replicateRange ?? 0..<sampling.replicates
     }
+
+    /// The same, field by field.
+    public init(replicates: Int, samplesPerReplicate: Int, warmupBatches: Int, minSampleMs: Double, seed: UInt64, replicateRange: Range<Int>? = nil) {
+        self.init(
+            WorkloadSettings(replicates: replicates, samplesPerReplicate: samplesPerReplicate, warmupBatches: warmupBatches, minSampleMs: minSampleMs),
+            seed: seed, replicateRange: replicateRange)
+    }
+
+    /// Independent replicates of every case.
+    public var replicates: Int { sampling.replicates }
+    /// Samples (timed batches) each case takes per replicate.
+    public var samplesPerReplicate: Int { sampling.samplesPerReplicate }
+    /// Untimed batches before each replicate's samples.
+    public var warmupBatches: Int { sampling.warmupBatches }
+    /// Minimum duration of one batch, ms.
+    public var minSampleMs: Double { sampling.minSampleMs }
 }
 
 /// One benchmark with one concrete set of params.

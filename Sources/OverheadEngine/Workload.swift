@@ -1,4 +1,5 @@
 import Foundation
+import OverheadModel
 import Yams
 
 /// Why a workload cannot be used. Each message names the file, the line and the valid choices.
@@ -23,30 +24,6 @@ public enum WorkloadError: Error, Equatable, CustomStringConvertible {
             return "--only \(patterns.joined(separator: ",")) matches no benchmark of the workload; its benchmarks are: \(ids.joined(separator: ", "))"
         }
     }
-}
-
-/// Engine settings as a workload states them (every field optional in the file).
-public struct WorkloadSettings: Sendable, Equatable {
-    /// Independent replicates of every case (each in a fresh worker process by default).
-    public var replicates: Int
-    /// Timed batches per replicate.
-    public var samplesPerReplicate: Int
-    public var warmupBatches: Int
-    public var minSampleMs: Double
-
-    public init(replicates: Int, samplesPerReplicate: Int, warmupBatches: Int, minSampleMs: Double) {
-        self.replicates = replicates
-        self.samplesPerReplicate = samplesPerReplicate
-        self.warmupBatches = warmupBatches
-        self.minSampleMs = minSampleMs
-    }
-
-    /// 8 replicates × 3 samples of ≥ 10 ms. The replicate medians are what `compare` tests: 8 a
-    /// side lets an exact Mann-Whitney test reach p = 0.00016, small enough to survive the
-    /// Benjamini–Hochberg step over a whole workload's rows.
-    public static let standard = WorkloadSettings(replicates: 8, samplesPerReplicate: 3, warmupBatches: 1, minSampleMs: 10)
-    /// `--quick`: 6 replicates (an exact two-sided Mann-Whitney p can reach 0.002) and short floors.
-    public static let quick = WorkloadSettings(replicates: 6, samplesPerReplicate: 3, warmupBatches: 1, minSampleMs: 2)
 }
 
 /// One `benchmarks:` entry: an id and, per param, the values to run.

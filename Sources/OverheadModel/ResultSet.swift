@@ -70,14 +70,9 @@ public struct WorkloadInfo: Codable, Sendable, Equatable {
     public var quick: Bool
     /// Seed of the interleaving order, so a run's order can be reproduced.
     public var seed: UInt64
-    /// Independent replicates of every case (fresh memory, calibration, peers, scratch files and,
-    /// with `replicateIsolation` "process", a fresh worker process).
-    public var replicates: Int
-    /// Samples (timed batches) per replicate.
-    public var samplesPerReplicate: Int
-    public var warmupBatches: Int
-    /// Minimum duration of one sample (one timed batch), in milliseconds.
-    public var minSampleMs: Double
+    /// Replicates, samples per replicate, warm-up and floor as the run used them (written as four
+    /// fields of `workload`: `replicates`, `samplesPerReplicate`, `warmupBatches`, `minSampleMs`).
+    public var sampling: WorkloadSettings
     /// `--only` patterns, when given.
     public var only: [String]
     /// Measured resolution of the engine's clock (CLOCK_MONOTONIC_RAW), in ns.
@@ -86,21 +81,52 @@ public struct WorkloadInfo: Codable, Sendable, Equatable {
     /// version-1 set (its rounds were not independent replicates).
     public var replicateIsolation: String
 
+    /// The record of a run of `sampling`.
     public init(
-        name: String, source: String, quick: Bool, seed: UInt64, replicates: Int, samplesPerReplicate: Int,
-        warmupBatches: Int, minSampleMs: Double, only: [String], clockResolutionNs: Double, replicateIsolation: String
+        name: String, source: String, quick: Bool, seed: UInt64, sampling: WorkloadSettings, only: [String], clockResolutionNs: Double,
+        replicateIsolation: String
     ) {
         self.name = name
         self.source = source
         self.quick = quick
         self.seed = seed
-        self.replicates = replicates
-        self.samplesPerReplicate = samplesPerReplicate
-        self.warmupBatches = warmupBatches
-        self.minSampleMs = minSampleMs
+        self.sampling = sampling
         self.only = only
         self.clockResolutionNs = clockResolutionNs
         self.replicateIsolation = replicateIsolation
+    }
+
+    /// The same, field by field.
+    public init(
+        name: String, source: String, quick: Bool, seed: UInt64, replicates: Int, samplesPerReplicate: Int,
+        warmupBatches: Int, minSampleMs: Double, only: [String], clockResolutionNs: Double, replicateIsolation: String
+    ) {
+        self.init(
+            name: name, source: source, quick: quick, seed: seed,
+            sampling: WorkloadSettings(replicates: replicates, samplesPerReplicate: samplesPerReplicate, warmupBatches: warmupBatches, minSampleMs: minSampleMs),
+            only: only, clockResolutionNs: clockResolutionNs, replicateIsolation: replicateIsolation)
+    }
+
+    /// Independent replicates of every case (fresh memory, calibration, peers, scratch files and,
+    /// with `replicateIsolation` "process", a fresh worker process).
+    public var replicates: Int {
+        get { sampling.replicates }
+        set { sampling.replicates = newValue }
+    }
+    /// Samples (timed batches) per replicate.
+    public var samplesPerReplicate: Int {
+        get { sampling.samplesPerReplicate }
+        set { sampling.samplesPerReplicate = newValue }
+    }
+    /// Untimed batches before each replicate's samples.
+    public var warmupBatches: Int {
+        get { sampling.warmupBatches }
+        set { sampling.warmupBatches = newValue }
+    }
+    /// Minimum duration of one sample (one timed batch), in milliseconds.
+    public var minSampleMs: Double {
+        get { sampling.minSampleMs }
+        set { sampling.minSampleMs = newValue }
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -114,10 +140,12 @@ public struct WorkloadInfo: Codable, Sendable, Equatable {
         source = try c.decode(String.self, forKey: .source)
         quick = try c.decode(Bool.self, forKey: .quick)
         seed = try c.decode(UInt64.self, forKey: .seed)
-        warmupBatches = try c.decode(Int.self, forKey: .warmupBatches)
-        minSampleMs = try c.decode(Double.self, forKey: .minSampleMs)
+        let warmupBatches = try c.decode(Int.self, forKey: .warmupBatches)
+        let minSampleMs = try c.decode(Double.self, forKey: .minSampleMs)
         only = try c.decode([String].self, forKey: .only)
         clockResolutionNs = try c.decode(Double.self, forKey: .clockResolutionNs)
+        let replicates: Int
+        let samplesPerReplicate: Int
         if let r = try c.decodeIfPresent(Int.self, forKey: .replicates) {
             replicates = r
             samplesPerReplicate = try c.decode(Int.self, forKey: .samplesPerReplicate)
@@ -134,6 +162,7 @@ public struct WorkloadInfo: Codable, Sendable, Equatable {
             samplesPerReplicate = product.partialValue
             replicateIsolation = "none"
         }
+        sampling = WorkloadSettings(replicates: replicates, samplesPerReplicate: samplesPerReplicate, warmupBatches: warmupBatches, minSampleMs: minSampleMs)
     }
 
     public func encode(to encoder: any Encoder) throws {
