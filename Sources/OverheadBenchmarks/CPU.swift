@@ -1,4 +1,3 @@
-import COverhead
 import OverheadEngine
 import OverheadModel
 import OverheadSystem
@@ -135,8 +134,6 @@ func integerMix(iterations: Int, seed: UInt64) -> UInt64 {
 /// `cpu.fp`: double-precision FMA chains in the widest vector variant this CPU supports (chosen at
 /// run time from CPUID and XGETBV; the binary itself targets baseline x86-64).
 struct CPUFP: Benchmark {
-    static let variants: [String: Int32] = ["sse2": Int32(COB_FP_SSE2), "avx2-fma": Int32(COB_FP_AVX2_FMA), "avx512f": Int32(COB_FP_AVX512F)]
-
     let info = BenchmarkInfo(
         id: "cpu.fp",
         summary: "double-precision multiply-add chains (12 independent chains, widest vector ISA available unless 'isa' says otherwise)",
@@ -151,21 +148,21 @@ struct CPUFP: Benchmark {
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
         let threads = try threadCount(params["threads"], context: context)
         let isa = params["isa"] ?? "auto"
-        let variant: Int32
+        let variant: FloatingPointKernel
         if isa == "auto" {
-            variant = cob_fp_best_variant()
+            variant = .best
         } else {
-            guard let v = Self.variants[isa] else { throw BenchmarkError.failed("unknown isa '\(isa)'") }
-            guard cob_fp_variant_supported(v) != 0 else {
+            guard let v = FloatingPointKernel(rawValue: isa) else { throw BenchmarkError.failed("unknown isa '\(isa)'") }
+            guard v.isSupported else {
                 throw BenchmarkError.unsupported("\(isa) is not supported by this CPU (or not enabled by the OS/hypervisor)")
             }
             variant = v
         }
-        let name = Self.variants.first { $0.value == variant }?.key ?? "unknown"
-        let flops = Double(cob_fp_flops_per_iteration(variant))
+        let name = variant.rawValue
+        let flops = Double(variant.flopsPerIteration)
         return PreparedBenchmark(
             placement: .threads(count: threads),
-            kernel: { n, _ in blackHole(cob_fp_kernel(variant, UInt64(n))) },
+            kernel: { n, _ in blackHole(variant.run(iterations: UInt64(n))) },
             conversion: .rate(workPerOp: flops, scale: 1e9),
             details: ["kernel": name, "flopsPerIteration": String(Int(flops)), "implementation": "C intrinsics (run-time ISA dispatch; Swift cannot multiversion functions)"],
             derive: { median in ["nsPerOp": flops * Double(threads) / median] })

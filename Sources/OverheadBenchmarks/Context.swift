@@ -1,4 +1,3 @@
-import COverhead
 import Glibc
 import OverheadEngine
 import OverheadModel
@@ -105,58 +104,6 @@ public enum SwitchArithmetic {
 /// short enough that a stopped peer never hangs the run.
 let peerTimeoutMs: Int32 = 5_000
 
-/// A C handle (pipe/futex/yield peer) stopped exactly once: by teardown, or by deinit when the
-/// prepared benchmark is dropped on another path. The mutex makes it Sendable; only the engine
-/// thread uses it, one call at a time.
-final class PeerHandle: Sendable {
-    // The C pointer's bit pattern (0 once stopped): an integer is Sendable, OpaquePointer is not.
-    private let handle: Mutex<UInt>
-    private let stopPeer: @Sendable (OpaquePointer) -> Void
-
-    init(_ handle: OpaquePointer, stop: @escaping @Sendable (OpaquePointer) -> Void) {
-        self.handle = Mutex(UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle))))
-        self.stopPeer = stop
-    }
-
-    /// Runs `body` on the live handle; nil after `stop`.
-    func with<R: Sendable>(_ body: (OpaquePointer) -> R) -> R? {
-        handle.withLock { bits in OpaquePointer(bitPattern: bits).map(body) }
-    }
-
-    /// Kills/joins and reaps the peer; later calls do nothing.
-    func stop() {
-        let stopPeer = self.stopPeer
-        handle.withLock { bits in
-            if let live = OpaquePointer(bitPattern: bits) { stopPeer(live) }
-            bits = 0
-        }
-    }
-
-    deinit { stop() }
-}
-
-/// The `context-switches` software counter of one task, open only around a check.
-final class SwitchCounter: Sendable {
-    let fd: Int32
-
-    /// Opens the counter on `tid` (0: the calling thread) with `cob_ctx_switch_counter_open`, or
-    /// returns why it is unavailable.
-    static func open(tid: Int32) -> Result<SwitchCounter, SystemError> {
-        let fd = cob_ctx_switch_counter_open(tid)
-        return fd >= 0 ? .success(SwitchCounter(fd: fd)) : .failure(SystemError(call: "perf_event_open(context-switches)", errno: -fd))
-    }
-
-    private init(fd: Int32) { self.fd = fd }
-
-    /// The count so far, nil on a read error.
-    func read() -> Int64? {
-        let v = cob_ctx_switch_counter_read(fd)
-        return v >= 0 ? v : nil
-    }
-
-    deinit { cob_ctx_switch_counter_close(fd) }
-}
-
 /// What one prepared switch benchmark saw: the first error, the engine's overhead, the check.
 final class SwitchTally: Sendable {
     struct State {
@@ -187,16 +134,13 @@ func describeFailure(_ rc: Int64, what: String) -> String {
 /// under 1%, short (a few ms) next to the samples.
 let counterCheckRoundTrips = 400
 
-/// A two-party switch benchmark from its C loops: pins the caller, starts the peer, and wires
-/// kernel, overhead kernel, teardown and the post-measurement counter check. `roundTrips` returns
-/// ≥ 0 (the peer's own turns where `peerCountsItsTurns`, else 0) or -errno.
-func preparePingPong(
+/// A two-party switch benchmark from its peer (OverheadSystem's C loops): pins the caller, starts
+/// the peer, and wires kernel, overhead kernel, teardown and the post-measurement counter check.
+/// The peer's `roundTrips` returns ≥ 0 (its own turns where `peerCountsItsTurns`, else 0) or -errno.
+func preparePingPong<Peer: SwitchPeer>(
     cpus: PartyCPUs, what: String, peerCountsItsTurns: Bool = false, details: [String: String],
-    start: (_ peerCPU: Int32) -> Result<PeerHandle, SystemError>,
-    peerTID: @escaping @Sendable (OpaquePointer) -> Int32,
-    roundTrips: @escaping @Sendable (OpaquePointer, UInt64) -> Int64,
-    selfPairs: @escaping @Sendable (OpaquePointer, UInt64) -> Int64,
-    inspect: ((OpaquePointer) -> [String: String])? = nil
+    start: (_ peerCPU: Int32) -> Result<Peer, SystemError>,
+    inspect: ((Peer) -> [String: String])? = nil
 ) throws -> PreparedBenchmark {
     // A peer that died must surface as EPIPE on the next write, not a SIGPIPE that ends the run.
     Interrupt.ignoreBrokenPipes()
@@ -214,24 +158,24 @@ func preparePingPong(
     case .failure(let error):
         details["switchCounter"] = "unavailable (\(error)); the switch count was not cross-checked"
     }
-    let peer: PeerHandle
+    let peer: Peer
     switch start(Int32(cpus.peer)) {
     case .success(let p): peer = p
     case .failure(let error): throw BenchmarkError.failed("\(what): cannot start the peer: \(error)")
     }
-    if let inspect, let more = peer.with({ inspect($0) }) { details.merge(more) { $1 } }
+    if let inspect { details.merge(inspect(peer)) { $1 } }
     let tally = SwitchTally()
     var prepared = PreparedBenchmark(
         placement: .own(cpus: cpus.cpus),
         kernel: { n, _ in
             guard !tally.failed else { return }
             let trips = SwitchArithmetic.roundTrips(forSwitches: n)
-            let rc = peer.with { roundTrips($0, UInt64(trips)) } ?? -Int64(EBADF)
+            let rc = peer.roundTrips(UInt64(trips))
             if rc < 0 { tally.fail(describeFailure(rc, what: what)) }
         },
         overheadKernel: { n, _ in
             guard !tally.failed else { return }
-            let rc = peer.with { selfPairs($0, UInt64(n)) } ?? -Int64(EBADF)
+            let rc = peer.selfPairs(UInt64(n))
             if rc < 0 { tally.fail(describeFailure(rc, what: what + " (no-switch pair)")) }
         },
         teardown: { peer.stop() },
@@ -252,17 +196,17 @@ func preparePingPong(
         },
         finish: { overhead in
             var warnings: [String] = []
-            let check = peer.with { h -> (switches: Int64, peerTurns: Int64)? in
-                let tid = peerTID(h)
+            let check = { () -> (switches: Int64, peerTurns: Int64)? in
+                let tid = peer.peerTID
                 guard tid > 0, case .success(let mine) = SwitchCounter.open(tid: 0),
                     case .success(let theirs) = SwitchCounter.open(tid: tid)
                 else { return nil }
-                let rc = roundTrips(h, UInt64(counterCheckRoundTrips))
+                let rc = peer.roundTrips(UInt64(counterCheckRoundTrips))
                 guard rc >= 0, let a = mine.read(), let b = theirs.read() else { return nil }
                 return (a + b, rc)
-            }
-            let perTrip = check.flatMap { $0 }.map { Double($0.switches) / Double(counterCheckRoundTrips) }
-            if let c = check.flatMap({ $0 }) {
+            }()
+            let perTrip = check.map { Double($0.switches) / Double(counterCheckRoundTrips) }
+            if let c = check {
                 if let w = SwitchArithmetic.counterWarning(switches: c.switches, roundTrips: Int64(counterCheckRoundTrips)) {
                     warnings.append(w)
                 }
@@ -335,24 +279,11 @@ struct ContextPipe: Benchmark {
                 "method": lmbenchMethod + "; pair = write + read of one byte on a private pipe",
                 "parties": parties,
             ],
-            start: { peerCPU in
-                var err: Int32 = 0
-                let started = { (path: UnsafePointer<CChar>?) in
-                    cob_ctx_pipe_start(party == "process" ? Int32(COB_CTX_PROCESS) : Int32(COB_CTX_THREAD), peerCPU, path, &err)
-                }
-                let handle = helper.map { $0.withCString { started($0) } } ?? started(nil)
-                guard let h = handle else {
-                    return .failure(SystemError(call: "cob_ctx_pipe_start", errno: err))
-                }
-                return .success(PeerHandle(h, stop: { cob_ctx_pipe_stop($0) }))
-            },
-            peerTID: { cob_ctx_pipe_peer_tid($0) },
-            roundTrips: { h, n in Int64(cob_ctx_pipe_round_trips(h, n, timeout)) },
-            selfPairs: { h, n in Int64(cob_ctx_pipe_self_pairs(h, n)) },
-            inspect: { h in
+            start: { peerCPU in PipePeer.start(process: party == "process", peerCPU: peerCPU, helper: helper, timeoutMs: timeout) },
+            inspect: { peer in
                 // Made on this (the measuring) thread, which is the one the kernel runs on.
                 [
-                    "waiting": cob_ctx_pipe_uses_deadline_timer(h) != 0
+                    "waiting": peer.usesDeadlineTimer
                         ? "plain blocking read; a per-batch POSIX timer (SIGRTMIN+5) fails a batch whose peer stops answering"
                         : "poll() with a timeout before each read (no POSIX timer here), so the round trip includes one poll"
                 ]
@@ -382,16 +313,7 @@ struct ContextFutex: Benchmark {
                 "method": lmbenchMethod + "; pair = FUTEX_WAKE with no waiter + FUTEX_WAIT that returns at once (value mismatch)",
                 "parties": "two threads of this process",
             ],
-            start: { peerCPU in
-                var err: Int32 = 0
-                guard let h = cob_ctx_futex_start(peerCPU, &err) else {
-                    return .failure(SystemError(call: "cob_ctx_futex_start", errno: err))
-                }
-                return .success(PeerHandle(h, stop: { cob_ctx_futex_stop($0) }))
-            },
-            peerTID: { cob_ctx_futex_peer_tid($0) },
-            roundTrips: { h, n in Int64(cob_ctx_futex_round_trips(h, n, timeout)) },
-            selfPairs: { h, n in Int64(cob_ctx_futex_self_pairs(h, n)) })
+            start: { peerCPU in FutexPeer.start(peerCPU: peerCPU, timeoutMs: timeout) })
     }
 }
 
@@ -411,26 +333,14 @@ struct ContextYield: Benchmark {
                 "method": lmbenchMethod + "; a round trip is one sched_yield of the measuring thread (it runs the peer's yield in between); pair = sched_yield with the peer parked",
                 "parties": "two threads of this process on one CPU",
             ],
-            start: { cpu in
-                var err: Int32 = 0
-                guard let h = cob_ctx_yield_start(cpu, &err) else {
-                    return .failure(SystemError(call: "cob_ctx_yield_start", errno: err))
-                }
-                return .success(PeerHandle(h, stop: { cob_ctx_yield_stop($0) }))
-            },
-            peerTID: { cob_ctx_yield_peer_tid($0) },
-            // Returns the peer's yields (≥ 0) so the tally can tell whether anybody was switched to.
-            roundTrips: { h, n in cob_ctx_yield_run(h, n) },
-            selfPairs: { _, n in
-                cob_ctx_yield_alone(n)
-                return 0
-            })
+            // Its round trips return the peer's yields (≥ 0), so the tally can tell whether anybody was switched to.
+            start: { cpu in YieldPeer.start(cpu: cpu) })
         prepared.details["peerCheck"] = "the peer counts its own yields; fewer than half the measuring thread's means the yields did not switch"
         return prepared
     }
 }
 
-/// The ctx.pipe process peer as a small program of stated size (`cob_ctx_write_echo_helper`): a
+/// The ctx.pipe process peer as a small program of stated size (`PipePeer.writeEchoHelper`): a
 /// forked copy of overhead-bench (tens of MiB, many threads' mappings) as the peer made every
 /// round trip 12–28% dearer than lmbench lat_ctx's small peer. Each prepared case writes its own
 /// copy to the temporary directory and removes it in teardown (no file shared between cases, so
@@ -443,9 +353,8 @@ enum EchoHelper {
     static func fresh() -> (path: String?, why: String) {
         let dir = defaultTemporaryDirectory()
         let path = dir + "/overhead-bench-echo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let written = path.withCString { cob_ctx_write_echo_helper($0) }
-        guard written == 0 else {
-            return (nil, written == -ENOSYS ? "there is no static echo helper for this architecture" : "no helper could be written to \(dir)")
+        if let failure = PipePeer.writeEchoHelper(to: path) {
+            return (nil, failure.rawValue == ENOSYS ? "there is no static echo helper for this architecture" : "no helper could be written to \(dir)")
         }
         let known: String?? = verdict.withLock { $0 }
         let why: String?
@@ -453,11 +362,10 @@ enum EchoHelper {
             why = known
         } else {
             // One trial round trip: a noexec mount or a seccomp filter shows here, not mid-run.
-            var err: Int32 = 0
             var works = false
-            if let h = path.withCString({ cob_ctx_pipe_start(Int32(COB_CTX_PROCESS), -1, $0, &err) }) {
-                works = cob_ctx_pipe_round_trips(h, 1, 2000) == 0
-                cob_ctx_pipe_stop(h)
+            if case .success(let peer) = PipePeer.start(process: true, peerCPU: -1, helper: path, timeoutMs: 2000) {
+                works = peer.roundTrips(1) == 0
+                peer.stop()
             }
             why = works ? nil : "the echo helper written to \(dir) did not run (noexec mount?)"
             verdict.withLock { $0 = .some(why) }

@@ -71,3 +71,38 @@ public enum Instructions {
 
 /// Keeps a computed value alive (`cob_consume` of its bits).
 @inlinable public func blackHole(_ value: Double) { cob_consume(value.bitPattern) }
+
+/// The cpu.fp kernels (`cob_fp_*`): multiply-add chains compiled per ISA with target attributes and
+/// chosen at run time, which Swift cannot express (no function multiversioning).
+public enum FloatingPointKernel: String, CaseIterable, Sendable {
+    /// Baseline x86-64: 2-wide multiply and add, no FMA.
+    case sse2
+    /// 4-wide fused multiply-add.
+    case avx2FMA = "avx2-fma"
+    /// 8-wide fused multiply-add.
+    case avx512f
+
+    private var variant: Int32 {
+        switch self {
+        case .sse2: Int32(COB_FP_SSE2)
+        case .avx2FMA: Int32(COB_FP_AVX2_FMA)
+        case .avx512f: Int32(COB_FP_AVX512F)
+        }
+    }
+
+    /// The widest variant this CPU and its OS support (`cob_fp_best_variant`, which always names
+    /// one of the three; SSE2 is baseline x86-64 and the portable fallback elsewhere).
+    public static var best: FloatingPointKernel {
+        let v = cob_fp_best_variant()
+        return allCases.first { $0.variant == v } ?? .sse2
+    }
+
+    /// Whether it can run here (`cob_fp_variant_supported`: CPUID, and XGETBV for the OS).
+    public var isSupported: Bool { cob_fp_variant_supported(variant) != 0 }
+
+    /// Double-precision flops per iteration, multiply and add counted apart (`cob_fp_flops_per_iteration`).
+    public var flopsPerIteration: Int { Int(cob_fp_flops_per_iteration(variant)) }
+
+    /// Runs `iterations` iterations (`cob_fp_kernel`); returns the checksum the caller must keep.
+    @inline(__always) public func run(iterations: UInt64) -> Double { cob_fp_kernel(variant, iterations) }
+}
