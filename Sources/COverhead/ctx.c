@@ -500,14 +500,17 @@ static const unsigned char cob_tiny_elf_header[120] = {
     0, 0x10, 0, 0, 0, 0, 0, 0,                      // p_align 0x1000
 };
 
-static int cob_write_tiny_elf(const char *path, const unsigned char *code, size_t len) {
-    unsigned char elf[120 + 256];
-    if (len > 256) return -EINVAL;
+static int cob_write_tiny_elf_with(const char *path, const unsigned char *code, size_t len,
+                                   const void *data, size_t data_len) {
+    size_t size = 120 + len + data_len;
+    if (size > 8192) return -EINVAL;
+    unsigned char elf[8192];
     memcpy(elf, cob_tiny_elf_header, 120);
-    uint64_t size = 120 + len;
-    memcpy(elf + 96, &size, 8);
-    memcpy(elf + 104, &size, 8);
+    uint64_t size64 = size;
+    memcpy(elf + 96, &size64, 8);
+    memcpy(elf + 104, &size64, 8);
     memcpy(elf + 120, code, len);
+    if (data_len) memcpy(elf + 120 + len, data, data_len);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0700);
     if (fd < 0) return -errno;
     ssize_t w = write(fd, elf, size);
@@ -515,6 +518,10 @@ static int cob_write_tiny_elf(const char *path, const unsigned char *code, size_
     close(fd);
     if (w != (ssize_t)size) return w < 0 ? -e : -EIO;
     return 0;
+}
+
+static int cob_write_tiny_elf(const char *path, const unsigned char *code, size_t len) {
+    return cob_write_tiny_elf_with(path, code, len, NULL, 0);
 }
 #endif
 
@@ -536,15 +543,144 @@ int cob_ctx_write_echo_helper(const char *path) {
 #endif
 }
 
-int cob_proc_write_exit_helper(const char *path) {
+// The fork server (proc.fork, proc.exec): a 346-byte static x86-64 program behind the tiny ELF
+// header, its own path appended as a C string. Assembly (scripts/helpers/fork-server.s has the
+// source this was assembled from):
+//   argc > 1 → exit_group(0) at once (the program proc.exec runs);
+//   read 8 bytes (memory size); mmap that much anonymous memory, madvise MADV_NOHUGEPAGE, write one
+//   byte per 4 KiB page; reply 8 bytes (0 or -errno);
+//   loop: read 16 bytes (n, op); n × {fork; child: op 0 → exit_group(0), op 1 → execve(own path,
+//   [path, path], []) ; parent: wait4(pid) and require status 0}; reply 8 bytes (0, -errno, -ECHILD
+//   for a bad exit, -ENOEXEC for a failed exec); EOF or a short read → exit_group(0).
+int cob_proc_write_fork_server(const char *path) {
 #if defined(__x86_64__)
-    // xor edi,edi; mov eax,231 (exit_group); syscall — behind the shared tiny ELF header (129 bytes).
-    static const unsigned char code[9] = {0x31, 0xff, 0xb8, 0xe7, 0, 0, 0, 0x0f, 0x05};
-    return cob_write_tiny_elf(path, code, sizeof code);
+    static const unsigned char code[346] = {
+        0x48, 0x8b, 0x04, 0x24, 0x48, 0x83, 0xf8, 0x01, 0x0f, 0x8f, 0x43, 0x01,
+        0x00, 0x00, 0x48, 0x83, 0xec, 0x40, 0x31, 0xc0, 0x31, 0xff, 0x48, 0x89,
+        0xe6, 0xba, 0x08, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x48, 0x83, 0xf8, 0x08,
+        0x0f, 0x85, 0x27, 0x01, 0x00, 0x00, 0x4c, 0x8b, 0x24, 0x24, 0x4d, 0x85,
+        0xe4, 0x74, 0x52, 0x31, 0xff, 0x4c, 0x89, 0xe6, 0xba, 0x03, 0x00, 0x00,
+        0x00, 0x41, 0xba, 0x22, 0x00, 0x00, 0x00, 0x49, 0xc7, 0xc0, 0xff, 0xff,
+        0xff, 0xff, 0x45, 0x31, 0xc9, 0xb8, 0x09, 0x00, 0x00, 0x00, 0x0f, 0x05,
+        0x48, 0x3d, 0x00, 0xf0, 0xff, 0xff, 0x77, 0x2e, 0x49, 0x89, 0xc5, 0x4c,
+        0x89, 0xef, 0x4c, 0x89, 0xe6, 0xba, 0x0f, 0x00, 0x00, 0x00, 0xb8, 0x1c,
+        0x00, 0x00, 0x00, 0x0f, 0x05, 0x31, 0xc9, 0x41, 0xc6, 0x44, 0x0d, 0x00,
+        0x01, 0x48, 0x81, 0xc1, 0x00, 0x10, 0x00, 0x00, 0x4c, 0x39, 0xe1, 0x72,
+        0xee, 0x45, 0x31, 0xff, 0xeb, 0x7a, 0x49, 0x89, 0xc7, 0xeb, 0x75, 0x31,
+        0xc0, 0x31, 0xff, 0x48, 0x89, 0xe6, 0xba, 0x10, 0x00, 0x00, 0x00, 0x0f,
+        0x05, 0x48, 0x83, 0xf8, 0x10, 0x0f, 0x85, 0xaa, 0x00, 0x00, 0x00, 0x48,
+        0x8b, 0x1c, 0x24, 0x4c, 0x8b, 0x74, 0x24, 0x08, 0x45, 0x31, 0xff, 0x48,
+        0x85, 0xdb, 0x74, 0x4c, 0xb8, 0x39, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x48,
+        0x85, 0xc0, 0x78, 0x3d, 0x74, 0x61, 0x48, 0x89, 0xc7, 0x48, 0x8d, 0x74,
+        0x24, 0x10, 0x31, 0xd2, 0x45, 0x31, 0xd2, 0xb8, 0x3d, 0x00, 0x00, 0x00,
+        0x0f, 0x05, 0x48, 0x85, 0xc0, 0x78, 0x22, 0x8b, 0x44, 0x24, 0x10, 0x85,
+        0xc0, 0x75, 0x05, 0x48, 0xff, 0xcb, 0xeb, 0xc7, 0x49, 0xc7, 0xc7, 0xf6,
+        0xff, 0xff, 0xff, 0x4d, 0x85, 0xf6, 0x74, 0x0c, 0x49, 0xc7, 0xc7, 0xf8,
+        0xff, 0xff, 0xff, 0xeb, 0x03, 0x49, 0x89, 0xc7, 0x4c, 0x89, 0x3c, 0x24,
+        0xb8, 0x01, 0x00, 0x00, 0x00, 0xbf, 0x01, 0x00, 0x00, 0x00, 0x48, 0x89,
+        0xe6, 0xba, 0x08, 0x00, 0x00, 0x00, 0x0f, 0x05, 0x48, 0x83, 0xf8, 0x08,
+        0x75, 0x2f, 0xe9, 0x68, 0xff, 0xff, 0xff, 0x4d, 0x85, 0xf6, 0x74, 0x25,
+        0x48, 0x8d, 0x3d, 0x27, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x50, 0x48, 0x89,
+        0xe2, 0x57, 0x57, 0x48, 0x89, 0xe6, 0xb8, 0x3b, 0x00, 0x00, 0x00, 0x0f,
+        0x05, 0xbf, 0x01, 0x00, 0x00, 0x00, 0xb8, 0xe7, 0x00, 0x00, 0x00, 0x0f,
+        0x05, 0x31, 0xff, 0xb8, 0xe7, 0x00, 0x00, 0x00, 0x0f, 0x05,
+    };
+    size_t plen = strlen(path) + 1;
+    if (plen > 4096) return -ENAMETOOLONG;
+    return cob_write_tiny_elf_with(path, code, sizeof code, path, plen);
 #else
     (void)path;
     return -ENOSYS;
 #endif
+}
+
+static int cob_fs_write_all(int fd, const void *buf, size_t len) {
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+    return 0;
+}
+
+static int cob_fs_read_all(int fd, void *buf, size_t len) {
+    char *p = buf;
+    while (len > 0) {
+        ssize_t r = read(fd, p, len);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        if (r == 0) return -EPIPE;
+        p += r;
+        len -= (size_t)r;
+    }
+    return 0;
+}
+
+int cob_fork_server_start(const char *path, int cpu, uint64_t bytes, cob_fork_server *out) {
+    int to_server[2], from_server[2];
+    if (pipe2(to_server, O_CLOEXEC)) return -errno;
+    if (pipe2(from_server, O_CLOEXEC)) {
+        int e = errno;
+        close(to_server[0]);
+        close(to_server[1]);
+        return -e;
+    }
+    char *const argv[] = {(char *)path, NULL};
+    char *const envp[] = {NULL};
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(to_server[0]); close(to_server[1]); close(from_server[0]); close(from_server[1]);
+        return -e;
+    }
+    if (pid == 0) {
+        // Child: only async-signal-safe calls. dup2 clears O_CLOEXEC on fds 0 and 1.
+        if (dup2(to_server[0], 0) < 0 || dup2(from_server[1], 1) < 0) _exit(126);
+        if (cob_ctx_pin(cpu) != 0) _exit(126);
+        execve(path, argv, envp);
+        _exit(127);
+    }
+    close(to_server[0]);
+    close(from_server[1]);
+    out->pid = pid;
+    out->to_server = to_server[1];
+    out->from_server = from_server[0];
+    int64_t reply = 0;
+    int rc = cob_fs_write_all(out->to_server, &bytes, sizeof bytes);
+    if (rc == 0) rc = cob_fs_read_all(out->from_server, &reply, sizeof reply);
+    if (rc == 0 && reply != 0) rc = (int)reply;
+    if (rc != 0) {
+        // -EPIPE here means the server died before replying: it did not run (noexec, wrong arch).
+        cob_fork_server_stop(out);
+        return rc == -EPIPE ? -ENOEXEC : rc;
+    }
+    return 0;
+}
+
+int cob_fork_server_run(const cob_fork_server *s, uint64_t n, int op) {
+    uint64_t request[2] = {n, (uint64_t)op};
+    int64_t reply = 0;
+    int rc = cob_fs_write_all(s->to_server, request, sizeof request);
+    if (rc == 0) rc = cob_fs_read_all(s->from_server, &reply, sizeof reply);
+    return rc != 0 ? rc : (int)reply;
+}
+
+void cob_fork_server_stop(cob_fork_server *s) {
+    if (s->to_server >= 0) close(s->to_server);
+    if (s->from_server >= 0) close(s->from_server);
+    s->to_server = s->from_server = -1;
+    if (s->pid > 0) {
+        // EOF on its input ends the server's loop (after the batch in flight, if any).
+        (void)cob_reap(s->pid, -ECHILD);
+        s->pid = 0;
+    }
 }
 
 int cob_ctx_switch_counter_open(int tid) {

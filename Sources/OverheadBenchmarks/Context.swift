@@ -271,7 +271,7 @@ struct ContextPipe: Benchmark {
         } else if let helper {
             parties = "two processes: the peer is a 179-byte static echo program (\(helper); one code page, a stack, no libc) forked and exec'd, not a copy of this process"
         } else {
-            parties = "two processes: the peer is a forked copy of this process (\(parentMemory())), because \(echo.why)"
+            parties = "two processes: the peer is a forked copy of this process (\(processMemoryStatus(pid: nil) ?? "size unknown")), because \(echo.why)"
         }
         var prepared = try preparePingPong(
             cpus: cpus, what: "pipe ping-pong",

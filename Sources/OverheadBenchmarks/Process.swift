@@ -49,23 +49,89 @@ func creationBenchmark(
         details: details)
 }
 
-/// `proc.fork`: fork, the child `_exit(0)`s at once, the parent `waitpid`s.
+/// `proc.fork`: fork + child exit + wait, from the fork server (a small static program of stated
+/// size, `ForkServer`) holding `memory` bytes of touched anonymous memory.
 struct ProcessFork: Benchmark {
     let info = BenchmarkInfo(
         id: "proc.fork",
-        summary: "fork + child _exit + waitpid, from overhead-bench's own (multithreaded, ~tens of MiB) process",
-        reveals: "page-table copy and copy-on-write faults: nested paging (EPT/NPT) and shadow page tables make it dearer in a VM",
-        params: [], metric: "latency", unit: "ns", better: .lower)
+        summary: "fork + child exit_group(0) + wait4, from a ~0.5 KiB static program holding `memory` bytes of touched 4 KiB pages",
+        reveals: "page-table copy and copy-on-write set-up: nested paging (EPT/NPT) and shadow page tables make it dearer in a VM, more so with a bigger parent",
+        params: [
+            ParamSpec(
+                name: "memory", values: .positiveInteger(extra: ["0"]), defaults: ["0", "64M"],
+                summary: "anonymous memory the forking program has touched (4 KiB pages, THP off): 0 = a small parent like lat_proc's; 64M shows the page-table copy")
+        ],
+        metric: "latency", unit: "ns", better: .lower)
 
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
-        creationBenchmark(
-            what: "fork/_exit/waitpid",
-            details: [
-                "method": "fork() from a pinned worker thread; the child calls only _exit(0); cost grows with the parent's mapped memory",
-                "parentMemory": parentMemory(),
-            ],
-            loop: { cob_proc_fork_exit($0) })
+        let memory = try forkParentBytes(params)
+        return try forkServerBenchmark(
+            operation: .forkExit, touchedBytes: memory, context: context,
+            what: "fork/exit_group/wait4",
+            method: "fork() in the fork server pinned to the measurement CPU; the child calls only exit_group(0); one pipe round trip per batch",
+            fallback: { reason in
+                // The old shape, stated: overhead-bench forks itself.
+                guard memory == 0 else {
+                    throw BenchmarkError.unsupported("memory=\(params["memory"] ?? "") needs the fork server: \(reason)")
+                }
+                return creationBenchmark(
+                    what: "fork/_exit/waitpid",
+                    details: [
+                        "method": "fork() from a pinned worker thread of overhead-bench itself; the child calls only _exit(0)",
+                        "parent": "overhead-bench (\(processMemoryStatus(pid: nil) ?? "size unknown")), because \(reason)",
+                    ],
+                    loop: { cob_proc_fork_exit($0) })
+            })
     }
+}
+
+/// The `memory` parameter of proc.fork in bytes (absent or "0": 0).
+func forkParentBytes(_ params: [String: String]) throws(BenchmarkError) -> UInt64 {
+    guard let text = params["memory"], text != "0" else { return 0 }
+    guard let bytes = parseSize(text), bytes > 0 else {
+        throw BenchmarkError.failed("memory=\(text): expected 0 or a size such as 64M")
+    }
+    return UInt64(bytes)
+}
+
+/// A creation benchmark run by a fork server pinned to the measurement CPU: `operation` per op,
+/// the parent's size stated in `details.parent`. When the server cannot run here (not x86-64, a
+/// noexec temporary directory), `fallback` gets the reason and builds the case another way.
+func forkServerBenchmark(
+    operation: ForkServer.Operation, touchedBytes: UInt64, context: RunContext, what: String, method: String,
+    fallback: (String) throws -> PreparedBenchmark
+) throws -> PreparedBenchmark {
+    let dir = FileManager.default.temporaryDirectory.path
+    let server: ForkServer
+    do {
+        server = try ForkServer(directory: dir, cpu: context.measurementCPU, touchedBytes: touchedBytes)
+    } catch {
+        let reason =
+            switch error.errno {
+            case ENOSYS: "no fork server for this architecture"
+            case ENOEXEC: "the fork server written to \(dir) did not run (noexec mount?)"
+            default: "the fork server did not start: \(error)"
+            }
+        return try fallback(reason)
+    }
+    let size = server.memoryStatus() ?? "size unknown"
+    return creationBenchmark(
+        what: what,
+        details: [
+            "method": method,
+            "parent": "fork server: \(server.fileBytes)-byte static x86-64 program, \(formatBytes(touchedBytes)) touched (\(size)), pinned to CPU \(context.measurementCPU)",
+        ],
+        teardown: { server.stop() },
+        loop: { server.run($0, operation) })
+}
+
+/// "0 B", "64 MiB": a byte count for a sentence.
+func formatBytes(_ bytes: UInt64) -> String {
+    if bytes == 0 { return "0 B" }
+    for (unit, shift) in [("GiB", UInt64(30)), ("MiB", 20), ("KiB", 10)] where bytes % (1 << shift) == 0 {
+        return "\(bytes >> shift) \(unit)"
+    }
+    return "\(bytes) B"
 }
 
 /// `proc.thread`: `pthread_create` of an empty routine and `pthread_join`.
@@ -84,54 +150,29 @@ struct ProcessThread: Benchmark {
     }
 }
 
-/// `proc.exec`: fork + execve of a tiny static helper (or `/bin/true`) + waitpid.
+/// `proc.exec`: fork + execve of a tiny static program + wait, from the fork server (or, where it
+/// cannot run, from overhead-bench itself with `/bin/true`).
 struct ProcessExec: Benchmark {
     let info = BenchmarkInfo(
         id: "proc.exec",
-        summary: "fork + execve of a 129-byte static program (or /bin/true where it cannot be written) + waitpid",
+        summary: "fork + execve of a ~0.5 KiB static program that exits at once + wait4, from the fork server (or /bin/true from overhead-bench where it cannot run)",
         reveals: "a fresh address space: page-table build, page faults and the ELF load, all dearer under nested paging",
         params: [], metric: "latency", unit: "ns", better: .lower)
 
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
-        let (path, program, cleanup) = execTarget()
-        return creationBenchmark(
-            what: "fork/execve(\(path))/waitpid",
-            details: [
-                "program": program, "method": "fork() from a pinned worker thread, execve with no arguments or environment, waitpid",
-                "parentMemory": parentMemory(),
-            ],
-            teardown: cleanup,
-            loop: { n in path.withCString { cob_proc_fork_exec($0, n) } })
+        try forkServerBenchmark(
+            operation: .forkExec, touchedBytes: 0, context: context,
+            what: "fork/execve/wait4",
+            method: "fork() in the fork server pinned to the measurement CPU; the child execs the server's own file with an argument, which calls exit_group(0) at once (no dynamic loader); one pipe round trip per batch",
+            fallback: { reason in
+                let path = "/bin/true"
+                return creationBenchmark(
+                    what: "fork/execve(\(path))/waitpid",
+                    details: [
+                        "method": "fork() from a pinned worker thread of overhead-bench, execve of /bin/true (dynamically linked: ld.so and libc loading included) with no arguments or environment, waitpid",
+                        "parent": "overhead-bench (\(processMemoryStatus(pid: nil) ?? "size unknown")), because \(reason)",
+                    ],
+                    loop: { n in path.withCString { cob_proc_fork_exec($0, n) } })
+            })
     }
-
-    /// The program to exec, what to say about it, and how to remove it: the static helper written
-    /// to the temporary directory when it runs there (x86-64, exec allowed), else `/bin/true`.
-    func execTarget() -> (path: String, program: String, cleanup: @Sendable () -> Void) {
-        let dir = FileManager.default.temporaryDirectory.path
-        let helper = dir + "/overhead-bench-exit-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        var reason: String
-        let written = helper.withCString { cob_proc_write_exit_helper($0) }
-        if written == 0 {
-            let trial = helper.withCString { cob_proc_fork_exec($0, 1) }
-            if trial == 0 {
-                return (helper, "\(helper): a 129-byte static x86-64 ELF calling exit_group(0) — exec with no dynamic loader", {
-                    _ = unlink(helper)
-                })
-            }
-            _ = unlink(helper)
-            reason = "the helper written to \(dir) did not run (noexec mount?)"
-        } else {
-            reason = written == -ENOSYS ? "no static helper for this architecture" : "cannot write a helper to \(dir)"
-        }
-        return ("/bin/true", "/bin/true (dynamically linked, so ld.so and libc loading are included): \(reason)", {})
-    }
-}
-
-/// The forking process's resident set and page-table size from `/proc/self/status`: fork copies
-/// the page tables, so a bigger parent forks slower (overhead-bench is bigger than a C loop).
-func parentMemory() -> String {
-    let text = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-    let fields = text.split(separator: "\n").filter { $0.hasPrefix("VmRSS:") || $0.hasPrefix("VmPTE:") }
-    guard !fields.isEmpty else { return "unknown (no /proc/self/status)" }
-    return fields.map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ") }.joined(separator: ", ")
 }

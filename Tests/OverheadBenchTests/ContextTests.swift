@@ -1,3 +1,4 @@
+import Foundation
 import COverhead
 import Glibc
 import Synchronization
@@ -235,17 +236,49 @@ struct FinishingBenchmark: Benchmark {
         #expect(cob_proc_fork_exec("/nonexistent/overhead-bench-helper", 1) == -ENOEXEC)
     }
 
-    @Test func execTargetPrefersTheStaticHelperAndCleansUp() {
-        let (path, program, cleanup) = ProcessExec().execTarget()
-        #expect(cob_proc_fork_exec(path, 2) == 0)
-        #if arch(x86_64)
-        if path != "/bin/true" {
-            #expect(program.contains("static"))
-            cleanup()
-            #expect(access(path, F_OK) != 0)
-        }
-        #else
-        cleanup()
-        #endif
+    /// The fork server forks and execs at a stated size, reports a failing child, and leaves
+    /// nothing behind.
+    @Test(.enabled(if: isX86_64)) func forkServerForksExecsAndCleansUp() throws {
+        let dir = FileManager.default.temporaryDirectory.path
+        let server = try ForkServer(directory: dir, cpu: Affinity.allowedCPUs().last, touchedBytes: 8 << 20)
+        #expect(server.fileBytes > 120 && server.fileBytes < 1024)
+        #expect(server.run(3, .forkExit) == 0)
+        #expect(server.run(2, .forkExec) == 0)
+        #expect(server.run(0, .forkExit) == 0)
+        // 8 MiB touched in 4 KiB pages: the server's resident set holds them.
+        let status = try #require(server.memoryStatus())
+        let rssKB = try #require(Int(status.split(separator: " ")[1]))
+        #expect(rssKB >= 8 * 1024, "\(status)")
+        let path = server.path
+        server.stop()
+        #expect(access(path, F_OK) != 0)
+        #expect(server.run(1, .forkExit) == -ESRCH)
+    }
+
+    /// A server whose file is replaced by one that cannot exec reports ENOEXEC for exec batches.
+    @Test(.enabled(if: isX86_64)) func forkServerReportsAFailedExec() throws {
+        let server = try ForkServer(directory: FileManager.default.temporaryDirectory.path, cpu: nil, touchedBytes: 0)
+        defer { server.stop() }
+        #expect(unlink(server.path) == 0)
+        #expect(server.run(1, .forkExec) == -ENOEXEC)
+        #expect(server.run(2, .forkExit) == 0)
+    }
+
+    /// proc.fork states its parent: the fork server and the memory it holds.
+    @Test(.enabled(if: isX86_64)) func procForkRunsFromTheForkServer() throws {
+        let prepared = try ProcessFork().prepare(params: ["memory": "4M"], context: testContext())
+        defer { prepared.teardown() }
+        #expect(prepared.details["parent"]?.contains("fork server") == true)
+        #expect(prepared.details["parent"]?.contains("4 MiB touched") == true)
+        prepared.kernel(4, 0)
+        try prepared.validate()
     }
 }
+
+let isX86_64: Bool = {
+    #if arch(x86_64)
+    return true
+    #else
+    return false
+    #endif
+}()

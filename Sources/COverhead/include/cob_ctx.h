@@ -100,9 +100,29 @@ int cob_proc_thread_create_join(uint64_t n);
 /// program did not exit 0 (exec failed in the child: it exits 127).
 int cob_proc_fork_exec(const char *path, uint64_t n);
 
-/// Writes a 129-byte static x86-64 ELF executable that calls exit_group(0) to `path` (mode 0700):
-/// exec without a dynamic loader. -ENOSYS on other architectures.
-int cob_proc_write_exit_helper(const char *path);
+/// A running fork server (cob_fork_server_start): its pid and the two pipe ends the tool holds.
+typedef struct cob_fork_server {
+    int pid;
+    int to_server;
+    int from_server;
+} cob_fork_server;
+
+/// Writes the fork server, a small static x86-64 program with `path` appended (it execs itself for
+/// proc.exec), to `path` (mode 0700). 0, -ENOSYS off x86-64, or -errno.
+int cob_proc_write_fork_server(const char *path);
+
+/// Starts the server at `path` pinned to `cpu` (-1: inherit) with fds 0/1 on two pipes, has it
+/// map and touch `bytes` of anonymous 4 KiB-page memory, and waits for its ready reply. Fills `out`.
+/// 0, -ENOEXEC when it did not run (noexec mount), or -errno.
+int cob_fork_server_start(const char *path, int cpu, uint64_t bytes, cob_fork_server *out);
+
+/// Has the server run `n` creations (op 0: fork + child exit_group(0) + wait4; op 1: fork + execve of
+/// itself, which exits at once + wait4) and waits for its reply: 0, -ECHILD (a child exited
+/// non-zero), -ENOEXEC (exec failed), -EPIPE (the server died) or -errno.
+int cob_fork_server_run(const cob_fork_server *s, uint64_t n, int op);
+
+/// Closes the pipes (the server exits on EOF) and reaps it.
+void cob_fork_server_stop(cob_fork_server *s);
 
 /// perf_event_open(PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES) on one task (`tid`; 0 =
 /// the calling thread), not inherited. Open only around a check: an event attached to a task adds
