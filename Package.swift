@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "OverheadEngine", dependencies: ["OverheadModel", "OverheadSystem", "Yams"]),
         // Pure comparison and export (statistics, renderers); its only I/O is the result-set loader.
         .target(name: "OverheadCompare", dependencies: ["OverheadModel"]),
-        .target(name: "OverheadBenchmarks", dependencies: ["COverhead", "OverheadEngine", "OverheadModel", "OverheadSystem"]),
+        .target(name: "OverheadBenchmarks", dependencies: ["OverheadEngine", "OverheadModel", "OverheadSystem"]),
         // Pure HTML rendering of a report (inline CSS and SVG); no I/O. BenchmarkInfo (OverheadModel) comes in as data.
         .target(name: "OverheadReport", dependencies: ["OverheadCompare", "OverheadModel"]),
         // Pure rules that turn a comparison into findings (cause, remedy, reference).

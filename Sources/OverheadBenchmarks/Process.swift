@@ -1,4 +1,3 @@
-import COverhead
 import Foundation
 import OverheadEngine
 import OverheadModel
@@ -80,7 +79,7 @@ struct ProcessFork: Benchmark {
                         "method": "fork() from a pinned worker thread of overhead-bench itself; the child calls only _exit(0)",
                         "parent": "overhead-bench (\(processMemoryStatus(pid: nil) ?? "size unknown")), because \(reason)",
                     ],
-                    loop: { cob_proc_fork_exit($0) })
+                    loop: { ProcessCreation.forkExit($0) })
             })
     }
 }
@@ -146,7 +145,7 @@ struct ProcessThread: Benchmark {
         creationBenchmark(
             what: "pthread_create/pthread_join",
             details: ["method": "the new thread inherits the pinned worker's CPU; glibc caches thread stacks, so this is clone + switch + exit"],
-            loop: { cob_proc_thread_create_join($0) })
+            loop: { ProcessCreation.threadCreateJoin($0) })
     }
 }
 
@@ -172,7 +171,7 @@ struct ProcessExec: Benchmark {
                         "method": "fork() from a pinned worker thread of overhead-bench, execve of /bin/true (dynamically linked: ld.so and libc loading included) with no arguments or environment, waitpid",
                         "parent": "overhead-bench (\(processMemoryStatus(pid: nil) ?? "size unknown")), because \(reason)",
                     ],
-                    loop: { n in path.withCString { cob_proc_fork_exec($0, n) } })
+                    loop: { ProcessCreation.forkExec(path, $0) })
             })
     }
 }
