@@ -17,28 +17,57 @@ enum CompareFormat: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
+/// The result sets and the baseline label of `compare` and `explain`.
+struct ComparisonInputs: ParsableArguments {
+    @Argument(help: "Result-set files, or directories searched recursively for *.json.", completion: Completions.resultSets)
+    var inputs: [String] = []
+
+    @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).", completion: Completions.labels)
+    var baseline: String?
+
+    /// Loads the inputs, groups them by label and compares every label with the baseline.
+    func compare(options: CompareOptions) throws -> (comparison: Comparison, groups: [SetGroup]) {
+        let input = try loadResultSets(paths: inputs)
+        let groups = groupByLabel(input.sets)
+        guard let base = baseline ?? defaultBaseline(groups) else { throw CompareError.noInput }
+        return (try OverheadCompare.compare(groups: groups, baseline: base, options: options, notes: input.notes), groups)
+    }
+}
+
+/// The statistics flags `compare`, `diff` and `explain` share: the bootstrap's seed, the
+/// significance level and the noise threshold.
+struct StatisticsFlags: ParsableArguments {
+    @Option(parsing: .unconditional, help: "Seed of the bootstrap; the same inputs and seed give the same intervals.", transform: parseSeed)
+    var seed: UInt64 = 1
+
+    @Option(parsing: .unconditional, help: "False discovery rate (Benjamini–Hochberg) across the rows of each comparison; also the level of the MDE.")
+    var alpha: Double = 0.05
+
+    @Option(name: .customLong("noise-cv"), parsing: .unconditional, help: "Flag a row noisy when either side's robust spread (1.4826·MAD/median of the replicate medians) is above this, in percent.")
+    var noiseCV: Double = 5
+
+    func validate() throws {
+        // CLIError rather than ValidationError: every input problem exits 1, as documented.
+        guard alpha > 0 && alpha < 1 else { throw CLIError("--alpha must be between 0 and 1, e.g. 0.05") }
+        guard noiseCV >= 0 && noiseCV.isFinite else { throw CLIError("--noise-cv is a percentage, 0 or more, e.g. 5") }
+    }
+}
+
 /// Statistics and output flags shared by `compare` and `diff`.
 struct ComparisonFlags: ParsableArguments {
     @Option(help: "Output format: table, markdown, json or csv.")
     var format: CompareFormat = .table
 
-    @Option(parsing: .unconditional, help: "Seed of the bootstrap; the same inputs and seed give the same intervals.", transform: parseSeed)
-    var seed: UInt64 = 1
+    @OptionGroup var statistics: StatisticsFlags
 
     @Option(parsing: .unconditional, help: "Bootstrap resamples (at least 100; 2000 or more for stable 95% intervals).")
     var resamples: Int = 2000
-
-    @Option(parsing: .unconditional, help: "False discovery rate (Benjamini–Hochberg) across the rows of each comparison; also the level of the MDE.")
-    var alpha: Double = 0.05
 
     @Option(name: .customLong("min-effect"), parsing: .unconditional, help: "Smallest overhead, in percent, that counts as one; also the ±margin of 'equivalent'. 5 suits shared cloud machines; lower it where A/A pairs are quieter.")
     var minEffect: Double = 5
 
     @Option(name: .customLong("min-replicates"), parsing: .unconditional, help: "Replicates a side below which a row is insufficient-data (at least 2; the exact rank test needs 4 a side to reach α = 0.05).")
     var minReplicates: Int = 5
-
-    @Option(name: .customLong("noise-cv"), parsing: .unconditional, help: "Flag a row noisy when either side's robust spread (1.4826·MAD/median of the replicate medians) is above this, in percent.")
-    var noiseCV: Double = 5
 
     @Option(help: "Colour the table's verdicts: auto (a terminal, unless NO_COLOR is set or TERM is dumb), always or never.")
     var color: ColorChoice = .auto
@@ -48,14 +77,13 @@ struct ComparisonFlags: ParsableArguments {
 
     var options: CompareOptions {
         CompareOptions(
-            resamples: resamples, seed: seed, alpha: alpha, noiseCV: noiseCV / 100, minimumReplicates: minReplicates, minEffectPct: minEffect)
+            resamples: resamples, seed: statistics.seed, alpha: statistics.alpha, noiseCV: statistics.noiseCV / 100, minimumReplicates: minReplicates,
+            minEffectPct: minEffect)
     }
 
     func validate() throws {
         // CLIError rather than ValidationError: every input problem exits 1, as documented.
         guard resamples >= 100 else { throw CLIError("--resamples must be at least 100 (2000 or more for stable intervals)") }
-        guard alpha > 0 && alpha < 1 else { throw CLIError("--alpha must be between 0 and 1, e.g. 0.05") }
-        guard noiseCV >= 0 && noiseCV.isFinite else { throw CLIError("--noise-cv is a percentage, 0 or more, e.g. 5") }
         guard minEffect >= 0 && minEffect < 100 else { throw CLIError("--min-effect is a percentage from 0 to below 100, e.g. 5") }
         guard minReplicates >= 2 else { throw CLIError("--min-replicates must be at least 2") }
     }
@@ -84,16 +112,12 @@ extension OverheadBench {
                 incompatible units, --strict refusal). See docs/compare.md.
                 """)
 
-        @Argument(help: "Result-set files, or directories searched recursively for *.json.", completion: Completions.resultSets)
-        var inputs: [String] = []
-
-        @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).", completion: Completions.labels)
-        var baseline: String?
+        @OptionGroup var source: ComparisonInputs
 
         @OptionGroup var flags: ComparisonFlags
 
         func validate() throws {
-            guard !inputs.isEmpty else { throw CLIError("compare needs result-set files or directories, e.g. overhead-bench compare Results/") }
+            guard !source.inputs.isEmpty else { throw CLIError("compare needs result-set files or directories, e.g. overhead-bench compare Results/") }
         }
 
         func run() throws {
@@ -103,10 +127,7 @@ extension OverheadBench {
 
         /// What `run` prints.
         func output() throws -> String {
-            let input = try loadResultSets(paths: inputs)
-            let groups = groupByLabel(input.sets)
-            guard let base = baseline ?? defaultBaseline(groups) else { throw CompareError.noInput }
-            let comparison = try OverheadCompare.compare(groups: groups, baseline: base, options: flags.options, notes: input.notes)
+            let comparison = try source.compare(options: flags.options).comparison
             // CSV has no place for notes (interrupted or empty sets, unit conversions): stderr.
             if flags.format == .csv { for note in comparison.notes { Terminal.err("note: \(note)") } }
             return try flags.render(comparison)

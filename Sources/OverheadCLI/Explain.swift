@@ -29,31 +29,18 @@ extension OverheadBench {
                 Exit status: 0 on success, 1 on an error (unreadable input, incompatible units, a bad option).
                 """)
 
-        @Argument(help: "Result-set files, or directories searched recursively for *.json.", completion: Completions.resultSets)
-        var inputs: [String] = []
-
-        @Option(help: "Label of the baseline configuration (default: bare-metal when present, else the first label).", completion: Completions.labels)
-        var baseline: String?
+        @OptionGroup var source: ComparisonInputs
 
         @Option(help: "Output format: text, markdown or json.")
         var format: ExplainFormatOption = .text
 
-        @Option(parsing: .unconditional, help: "Seed of the comparator's bootstrap.", transform: parseSeed)
-        var seed: UInt64 = 1
-
-        @Option(parsing: .unconditional, help: "Significance level of the Mann-Whitney U test.")
-        var alpha: Double = 0.05
-
-        @Option(name: .customLong("noise-cv"), parsing: .unconditional, help: "A case is noisy when either side's coefficient of variation is above this, in percent.")
-        var noiseCV: Double = 5
+        @OptionGroup var statistics: StatisticsFlags
 
         @Option(parsing: .unconditional, help: "A case is unreliable when either side saw more steal time than this, in percent of the measured time.")
         var steal: Double = 1
 
         func validate() throws {
-            guard !inputs.isEmpty else { throw CLIError("explain needs result-set files or directories, e.g. overhead-bench explain Results/") }
-            guard alpha > 0 && alpha < 1 else { throw CLIError("--alpha must be between 0 and 1, e.g. 0.05") }
-            guard noiseCV >= 0 && noiseCV.isFinite else { throw CLIError("--noise-cv is a percentage, 0 or more, e.g. 5") }
+            guard !source.inputs.isEmpty else { throw CLIError("explain needs result-set files or directories, e.g. overhead-bench explain Results/") }
             guard steal >= 0 && steal.isFinite else { throw CLIError("--steal is a percentage, 0 or more, e.g. 1") }
         }
 
@@ -64,11 +51,8 @@ extension OverheadBench {
 
         /// What `run` prints.
         func output() throws -> String {
-            let input = try loadResultSets(paths: inputs)
-            let groups = groupByLabel(input.sets)
-            guard let base = baseline ?? defaultBaseline(groups) else { throw CompareError.noInput }
-            let options = CompareOptions(seed: seed, alpha: alpha, noiseCV: noiseCV / 100)
-            let comparison = try OverheadCompare.compare(groups: groups, baseline: base, options: options, notes: input.notes)
+            let options = CompareOptions(seed: statistics.seed, alpha: statistics.alpha, noiseCV: statistics.noiseCV / 100)
+            let (comparison, groups) = try source.compare(options: options)
             let explanation = OverheadExplain.explain(comparison, groups: groups, options: ExplainOptions(stealThresholdPct: steal))
             var text = OverheadExplain.render(explanation, format: format.format)
             // The findings rest on the comparison; what limits it (interrupted or empty sets,
