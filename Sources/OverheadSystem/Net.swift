@@ -440,23 +440,29 @@ public final class PeerClient: @unchecked Sendable {
     public private(set) var failure: String?
     private let timeoutSeconds: Double
 
-    /// Connects over TCP and sends the header for `mode` (`messageBytes` per message; for the
-    /// sink, bytes per send, capped at `PeerProtocol.maxMessageBytes` only for echo).
-    public init(tcp peer: SocketAddress, mode: PeerMode, messageBytes: Int, timeoutSeconds: Double) throws(NetError) {
-        guard messageBytes >= 1, mode == .sink || messageBytes <= PeerProtocol.maxMessageBytes else {
+    /// An unconnected socket for `peer` (TCP or UDP) and a message buffer of `messageBytes`, which
+    /// must lie in 1…`PeerProtocol.maxMessageBytes` unless `uncapped` (the TCP sink's send size).
+    private init(peer: SocketAddress, udp: Bool, messageBytes: Int, uncapped: Bool, timeoutSeconds: Double) throws(NetError) {
+        guard messageBytes >= 1, uncapped || messageBytes <= PeerProtocol.maxMessageBytes else {
             throw NetError("message size \(messageBytes) is outside 1…\(PeerProtocol.maxMessageBytes)")
         }
         self.peer = peer
         self.messageBytes = messageBytes
-        self.udp = false
+        self.udp = udp
         self.timeoutSeconds = timeoutSeconds
         do {
-            socket = try Sockets.make(family: peer.family, type: Int32(SOCK_STREAM.rawValue))
+            socket = try Sockets.make(family: peer.family, type: Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue))
         } catch {
             throw NetError("\(error)")
         }
         buffer = UnsafeMutableRawPointer.allocate(byteCount: messageBytes, alignment: 64)
         buffer.initializeMemory(as: UInt8.self, repeating: 0x5A, count: messageBytes)
+    }
+
+    /// Connects over TCP and sends the header for `mode` (`messageBytes` per message; for the
+    /// sink, bytes per send, capped at `PeerProtocol.maxMessageBytes` only for echo).
+    public convenience init(tcp peer: SocketAddress, mode: PeerMode, messageBytes: Int, timeoutSeconds: Double) throws(NetError) {
+        try self.init(peer: peer, udp: false, messageBytes: messageBytes, uncapped: mode == .sink, timeoutSeconds: timeoutSeconds)
         try Sockets.connect(socket.raw, to: peer, timeoutSeconds: timeoutSeconds)
         Sockets.setTimeouts(socket.raw, seconds: timeoutSeconds)
         Sockets.setOption(socket.raw, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
@@ -471,21 +477,8 @@ public final class PeerClient: @unchecked Sendable {
     }
 
     /// A connected UDP socket to `peer` for echo round trips of `messageBytes`.
-    public init(udp peer: SocketAddress, messageBytes: Int, timeoutSeconds: Double) throws(NetError) {
-        guard messageBytes >= 1, messageBytes <= PeerProtocol.maxMessageBytes else {
-            throw NetError("message size \(messageBytes) is outside 1…\(PeerProtocol.maxMessageBytes)")
-        }
-        self.peer = peer
-        self.messageBytes = messageBytes
-        self.udp = true
-        self.timeoutSeconds = timeoutSeconds
-        do {
-            socket = try Sockets.make(family: peer.family, type: Int32(SOCK_DGRAM.rawValue))
-        } catch {
-            throw NetError("\(error)")
-        }
-        buffer = UnsafeMutableRawPointer.allocate(byteCount: messageBytes, alignment: 64)
-        buffer.initializeMemory(as: UInt8.self, repeating: 0x5A, count: messageBytes)
+    public convenience init(udp peer: SocketAddress, messageBytes: Int, timeoutSeconds: Double) throws(NetError) {
+        try self.init(peer: peer, udp: true, messageBytes: messageBytes, uncapped: false, timeoutSeconds: timeoutSeconds)
         guard peer.withSockaddr({ Glibc.connect(socket.raw, $0, $1) }) == 0 else {
             throw NetError("UDP connect to \(peer) failed: \(String(cString: strerror(errno)))")
         }
