@@ -71,20 +71,9 @@ extension OverheadBench {
                 throw CompareError.unknownBaseline(baseline, available: groups.map(\.name))
             }
             // explain's findings on the same comparison, with their evidence (as `explain` prints them).
-            var findings: [ReportFinding] = []
-            if let comparison {
-                let explanation = OverheadExplain.explain(comparison, groups: groups, options: ExplainOptions())
-                findings = explanation.configurations.flatMap(\.findings).map { f in
-                    ReportFinding(
-                        severity: f.severity.rawValue, title: f.title, configuration: f.configuration, baseline: f.baseline,
-                        evidence: f.evidence.map {
-                            ReportEvidence(
-                                benchmark: $0.benchmark, params: $0.params, unit: $0.unit, baselineMedian: $0.baselineMedian, median: $0.median,
-                                overheadPct: $0.overheadPct, ciLowPct: $0.ciLowPct, ciHighPct: $0.ciHighPct, verdict: $0.verdict, noisy: $0.noisy)
-                        },
-                        facts: f.facts, cause: f.cause, remedy: f.remedy, reference: f.reference, reliable: f.reliable, caveats: f.caveats)
-                }
-            }
+            let findings = comparison.map {
+                OverheadExplain.explain($0, groups: groups, options: ExplainOptions()).configurations.flatMap(\.findings)
+            } ?? []
             return renderReport(ReportInput(
                 groups: groups, comparison: comparison, benchmarks: Catalog.registry.benchmarks.map(\.info), generatedAt: generatedAt,
                 notes: comparison == nil ? input.notes : [], findings: findings))

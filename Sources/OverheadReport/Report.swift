@@ -18,12 +18,12 @@ public struct ReportInput: Sendable {
     /// The page title.
     public var title: String
     /// What `explain` concludes from the same comparison, shown with its evidence.
-    public var findings: [ReportFinding]
+    public var findings: [Finding]
 
     /// A report of `groups`, compared when `comparison` is given.
     public init(
         groups: [SetGroup], comparison: Comparison?, benchmarks: [BenchmarkInfo], generatedAt: String? = nil, notes: [String] = [],
-        title: String = "Hypervisor overhead report", findings: [ReportFinding] = []
+        title: String = "Hypervisor overhead report", findings: [Finding] = []
     ) {
         self.findings = findings
         self.groups = groups

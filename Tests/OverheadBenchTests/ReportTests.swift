@@ -376,11 +376,15 @@ let hostile = "<script>alert(1)</script>\"'&"
     @Test func dataQualityLineAndFindingsWithEvidence() throws {
         let groups = groupByLabel(try loadResultSets(paths: [compareFixture("bare-metal.json"), compareFixture("vm.json")]).sets)
         let c = try compare(groups: groups, baseline: "bare-metal")
-        let finding = ReportFinding(
-            severity: "critical", title: "clocksource <hpet>", configuration: "vm", baseline: "bare-metal",
-            evidence: [ReportEvidence(benchmark: "timer.clock_gettime", params: "clock=monotonic", unit: "ns", baselineMedian: 20, median: 2000,
-                                      overheadPct: 9900, ciLowPct: 9000, ciHighPct: 11000, verdict: .overhead, noisy: false)],
-            facts: ["clocksource: hpet (vm)"], cause: "no vDSO", remedy: "use kvm-clock", reference: "kernel docs", reliable: true, caveats: [])
+        var evidence = EvidenceRow(try #require(c.rows.first), baselineStealPct: nil, stealPct: nil)
+        evidence.benchmark = "timer.clock_gettime"
+        evidence.params = "clock=monotonic"
+        evidence.unit = "ns"
+        (evidence.baselineMedian, evidence.median, evidence.overheadPct, evidence.ciLowPct, evidence.ciHighPct) = (20, 2000, 9900, 9000, 11000)
+        (evidence.verdict, evidence.noisy) = (.overhead, false)
+        let finding = Finding(
+            id: "clocksource", title: "clocksource <hpet>", severity: .critical, severityBasis: "test", configuration: "vm", baseline: "bare-metal",
+            evidence: [evidence], facts: ["clocksource: hpet (vm)"], cause: "no vDSO", remedy: "use kvm-clock", reference: "kernel docs")
         let html = renderReport(ReportInput(groups: groups, comparison: c, benchmarks: [], findings: [finding]))
         #expect(xmlError(html) == nil)
         #expect(html.contains("Data quality: "))
