@@ -18,102 +18,6 @@ final class FailureFlag: Sendable {
     var value: String? { text.withLock { $0 } }
 }
 
-/// Nearest-rank percentile (the smallest value with at least p% of the values at or below it):
-/// always one of the observed values, no interpolation. `sorted` ascending; 0 when empty.
-func nearestRankPercentile(_ sorted: [UInt64], _ p: Double) -> UInt64 {
-    guard !sorted.isEmpty else { return 0 }
-    // A hair below the exact product before rounding up: 99.9% of 10,000 is rank 9,990, which
-    // floating point makes 9,990.000000000002 (rank 9,991) otherwise.
-    let rank = Int((p / 100 * Double(sorted.count) - 1e-9).rounded(.up))
-    return sorted[min(max(rank, 1), sorted.count) - 1]
-}
-
-/// Latency percentiles in µs for `derived`: p50, p99, p99.9 and how many operations they cover.
-/// A tail percentile is given only when at least 10 operations lie beyond it (p99 from 1,000
-/// operations, p99.9 from 10,000): from fewer, it is one or two outliers, not a percentile.
-func latencyPercentiles(_ values: [UInt64]) -> [String: Double] {
-    guard !values.isEmpty else { return [:] }
-    let sorted = values.sorted()
-    var out: [String: Double] = [
-        "p50Us": Double(nearestRankPercentile(sorted, 50)) / 1000,
-        "latencyOps": Double(sorted.count),
-    ]
-    if sorted.count >= 1_000 { out["p99Us"] = Double(nearestRankPercentile(sorted, 99)) / 1000 }
-    if sorted.count >= 10_000 { out["p999Us"] = Double(nearestRankPercentile(sorted, 99.9)) / 1000 }
-    return out
-}
-
-/// One replicate's per-op latencies, batch by batch, held until the samples are done: only the
-/// last `samplesPerReplicate` batches (the timed samples) go into the case's log, so calibration
-/// and warm-up batches never reach the percentiles.
-final class LatencyBatches: Sendable {
-    private let batches = Mutex<[[UInt64]]>([])
-
-    func append(_ batch: [UInt64]) { batches.withLock { $0.append(batch) } }
-
-    /// Moves the last `last` batches (all but the first when nil) into `log`; forgets the rest.
-    func commit(last: Int?, to log: LatencyLog) {
-        let all = batches.withLock { b in defer { b.removeAll() }; return b }
-        let keep = last.map { min($0, all.count) } ?? max(0, all.count - 1)
-        for batch in all.suffix(keep) { log.append(batch) }
-    }
-}
-
-/// Per-operation latencies of one case, over all its rounds.
-final class LatencyLog: Sendable {
-    // Bounded so a long run cannot grow without limit (16 MiB of UInt64s); later ops are dropped.
-    static let capacity = 2_000_000
-    private let values = Mutex<[UInt64]>([])
-
-    func append(_ batch: [UInt64]) {
-        values.withLock { v in
-            let room = Self.capacity - v.count
-            if room > 0 { v.append(contentsOf: batch.prefix(room)) }
-        }
-    }
-
-    var all: [UInt64] { values.withLock { $0 } }
-}
-
-/// Latency logs by case (id and params), so the last round's `derive` sees every round; one per
-/// session (`RunContext.resources`), forgotten when it ends.
-final class LatencyLogs: SessionResource {
-    private let logs = Mutex<[String: LatencyLog]>([:])
-
-    init() {}
-
-    func log(_ id: String, _ params: [String: String]) -> LatencyLog {
-        let key = id + "{" + paramsText(params, separator: ",") + "}"
-        return logs.withLock { l in
-            if let existing = l[key] { return existing }
-            let log = LatencyLog()
-            l[key] = log
-            return log
-        }
-    }
-
-    func release() { logs.withLock { $0.removeAll() } }
-}
-
-/// Scratch files by directory and size: created on first use in a session, reused by every round
-/// and every storage case, closed when the session releases its resources (their names were
-/// unlinked at creation, so closing frees the space).
-final class ScratchFiles: SessionResource {
-    private let files = Mutex<[String: ScratchFile]>([:])
-
-    init() {}
-
-    func file(directory: String, bytes: Int, role: String) throws -> ScratchFile {
-        let key = "\(role)|\(directory)|\(bytes)"
-        if let f = files.withLock({ $0[key] }) { return f }
-        let f = try ScratchFile(directory: directory, bytes: bytes)
-        files.withLock { $0[key] = f }
-        return f
-    }
-
-    func release() { files.withLock { $0.removeAll() } }
-}
-
 /// Sizing and placement shared by the storage benchmarks.
 struct StorageSetup {
     static let defaultFileBytes = 1 << 30
@@ -260,6 +164,9 @@ struct StorageRandRead: Benchmark {
         for (k, v) in ioPlacement(context: context, device: details["blockDevice"]) { details[k] = v }
 
         let seed = UInt64.random(in: 1...UInt64.max)
+        // One batch of reads, timed by itself: through the io_uring (qd=32) or one pread at a time.
+        let batch: @Sendable (_ reads: Int) -> UInt64
+        var teardown: @Sendable () -> Void = {}
         if depth > 1 {
             let ring: URingReader
             do {
@@ -271,18 +178,8 @@ struct StorageRandRead: Benchmark {
             details["latency"] = "per read from submission to the reap that saw its completion (one clock read per wake-up); percentiles over every read after the case's first batch (warm-up and calibration excluded), nearest rank"
             let tick = clock.source == .tsc ? clock.nsPerTick : 0
             let readCost = clock.readCostNs
-            var prepared = PreparedBenchmark(
-                kernel: { _, _ in },
-                conversion: .opsPerSecond(scale: 1),
-                warnings: warnings,
-                teardown: { withExtendedLifetime(ring) {} },
-                validate: { if let why = failures.value { throw BenchmarkError.failed(why) } },
-                details: details,
-                derive: { _ in latencyPercentiles(log.all) },
-                finish: { _ in pending.commit(last: samples, to: log); return [] })
-            prepared.selfTimedKernel = { n in
-                guard failures.value == nil else { return 1 }
-                if !direct { file.dropCache() }
+            teardown = { withExtendedLifetime(ring) {} }
+            batch = { n in
                 switch ring.run(ops: n, blocks: blocks, nsPerTick: tick, latencies: true) {
                 case .success(let r):
                     pending.append(r.latencies.map { $0 > UInt64(readCost) ? $0 - UInt64(readCost) : 0 })
@@ -293,17 +190,16 @@ struct StorageRandRead: Benchmark {
                     return 1
                 }
             }
-            return prepared
+        } else {
+            details["queueDepth"] = "1 (one synchronous pread at a time)"
+            details["latency"] = "per read, between consecutive clock reads (one read per op, its cost subtracted); percentiles over every read after the case's first batch (warm-up and calibration excluded), nearest rank"
+            batch = try Self.preadBatch(file: file, direct: direct, picker: BlockPicker(seed: seed, blocks: blocks), clock: clock, failures: failures, pending: pending)
         }
-
-        details["queueDepth"] = "1 (one synchronous pread at a time)"
-        details["latency"] = "per read, between consecutive clock reads (one read per op, its cost subtracted); percentiles over every read after the case's first batch (warm-up and calibration excluded), nearest rank"
-        let buffer = try AlignedBuffer(bytes: Self.blockBytes)
-        let picker = BlockPicker(seed: seed, blocks: blocks)
         var prepared = PreparedBenchmark(
             kernel: { _, _ in },
             conversion: .opsPerSecond(scale: 1),
             warnings: warnings,
+            teardown: teardown,
             validate: { if let why = failures.value { throw BenchmarkError.failed(why) } },
             details: details,
             derive: { _ in latencyPercentiles(log.all) },
@@ -311,6 +207,18 @@ struct StorageRandRead: Benchmark {
         prepared.selfTimedKernel = { n in
             guard failures.value == nil else { return 1 }
             if !direct { file.dropCache() }
+            return batch(n)
+        }
+        return prepared
+    }
+
+    /// qd=1: `n` synchronous 4 KiB preads at random blocks, each timed between consecutive clock
+    /// reads (the read's cost subtracted) into `pending`; the first failure goes to `failures`.
+    private static func preadBatch(
+        file: ScratchFile, direct: Bool, picker: BlockPicker, clock: OperationClock, failures: FailureFlag, pending: LatencyBatches
+    ) throws -> @Sendable (Int) -> UInt64 {
+        let buffer = try AlignedBuffer(bytes: blockBytes)
+        return { n in
             var latencies = [UInt64]()
             latencies.reserveCapacity(n)
             let start = clock.now()
@@ -331,7 +239,6 @@ struct StorageRandRead: Benchmark {
             let cost = UInt64(Double(latencies.count) * clock.readCostNs)
             return max(1, elapsed > cost ? elapsed - cost : 1)
         }
-        return prepared
     }
 }
 
