@@ -158,42 +158,20 @@ func readAllowedCPUs(_ root: SystemRoot) -> [Int]? {
 public func collectCgroupLimits(_ root: SystemRoot, location: CgroupLocation?) -> CgroupLimits? {
     guard let location else { return nil }
     var notes = location.notes
-    var quota: (us: Int, period: Int, dir: String)?
-    for dir in location.ancestors("cpu") {
-        var pair: (Int, Int)?
-        if location.version == 2 {
-            if let text = root.attribute(dir + "/cpu.max") {
-                let f = text.split(separator: " ")
-                if f.count == 2, let q = Int(f[0]), let p = Int(f[1]), q > 0, p > 0 { pair = (q, p) }
-            }
-        } else if let q = root.attribute(dir + "/cpu.cfs_quota_us").flatMap({ Int($0) }), q > 0,
-            let p = root.attribute(dir + "/cpu.cfs_period_us").flatMap({ Int($0) }), p > 0
-        {
-            pair = (q, p)
-        }
-        if let (q, p) = pair, quota == nil || Double(q) / Double(p) < Double(quota!.us) / Double(quota!.period) {
-            quota = (q, p, dir)
-        }
-    }
+    // The tightest quota on the path to the root.
+    var quota: CgroupQuota?
+    for q in location.cpuQuotas(root) where quota == nil || q.cpus < quota!.cpus { quota = q }
     var cpuset: [Int]?
-    for dir in location.ancestors("cpuset") {
-        let files = location.version == 2 ? ["cpuset.cpus.effective"] : ["cpuset.effective_cpus", "cpuset.cpus"]
-        if let text = files.lazy.compactMap({ root.attribute(dir + "/" + $0) }).first {
-            cpuset = parseCPUList(text)
-            if dir != location.directories["cpuset"] { notes.append("cpuset read from \(dir), an ancestor of the process's cgroup") }
-            break
+    if let effective = location.effectiveCPUs(root) {
+        cpuset = parseCPUList(effective.list)
+        if effective.directory != location.directories["cpuset"] {
+            notes.append("cpuset read from \(effective.directory), an ancestor of the process's cgroup")
         }
     }
-    var memory: UInt64?
-    for dir in location.ancestors("memory") {
-        let file = location.version == 2 ? "memory.max" : "memory.limit_in_bytes"
-        // v1 says "no limit" with a page-rounded LONG_MAX; anything from 2^60 up is no limit.
-        guard let text = root.attribute(dir + "/" + file), let bytes = UInt64(text), bytes < (1 << 60) else { continue }
-        memory = min(memory ?? bytes, bytes)
-    }
+    let memory = location.memoryLimits(root).min()
     return CgroupLimits(
-        version: location.version, path: location.path, cpuQuotaUs: quota?.us, cpuPeriodUs: quota?.period,
-        cpuQuotaSetBy: quota?.dir, cpusetEffective: cpuset, memoryLimitBytes: memory, notes: notes)
+        version: location.version, path: location.path, cpuQuotaUs: quota?.quotaUs, cpuPeriodUs: quota?.periodUs,
+        cpuQuotaSetBy: quota?.directory, cpusetEffective: cpuset, memoryLimitBytes: memory, notes: notes)
 }
 
 /// What this process may use: allowed CPUs (the live affinity mask, else `Cpus_allowed_list`),

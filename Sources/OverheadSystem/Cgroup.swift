@@ -235,3 +235,56 @@ extension CgroupCPUStat {
         read(root: root, location: CgroupLocation.find(root: root))
     }
 }
+
+/// A CPU quota one cgroup directory sets: `quotaUs` of CPU time per `periodUs`.
+public struct CgroupQuota: Sendable, Equatable {
+    public var quotaUs: Int
+    public var periodUs: Int
+    /// The cgroup directory that sets it.
+    public var directory: String
+
+    /// CPUs' worth of time the quota allows.
+    public var cpus: Double { Double(quotaUs) / Double(periodUs) }
+}
+
+// The limit files of the process's cgroup and its ancestors, read as they are; what they mean for
+// a run is OverheadEnvironment's to say.
+extension CgroupLocation {
+    /// Every CPU quota on the path to the root, own cgroup first: `cpu.max` (v2) or
+    /// `cpu.cfs_quota_us` / `cpu.cfs_period_us` (v1); levels without one ("max", -1) left out.
+    public func cpuQuotas(_ root: SystemRoot) -> [CgroupQuota] {
+        ancestors("cpu").compactMap { dir in
+            if version == 2 {
+                guard let text = root.attribute(dir + "/cpu.max") else { return nil }
+                let f = text.split(separator: " ")
+                guard f.count == 2, let q = Int(f[0]), let p = Int(f[1]), q > 0, p > 0 else { return nil }
+                return CgroupQuota(quotaUs: q, periodUs: p, directory: dir)
+            }
+            guard let q = root.attribute(dir + "/cpu.cfs_quota_us").flatMap({ Int($0) }), q > 0,
+                let p = root.attribute(dir + "/cpu.cfs_period_us").flatMap({ Int($0) }), p > 0
+            else { return nil }
+            return CgroupQuota(quotaUs: q, periodUs: p, directory: dir)
+        }
+    }
+
+    /// The effective cpuset list text of the nearest level that has one (`cpuset.cpus.effective`
+    /// on v2; `cpuset.effective_cpus`, else `cpuset.cpus`, on v1) and the directory it came from.
+    public func effectiveCPUs(_ root: SystemRoot) -> (list: String, directory: String)? {
+        for dir in ancestors("cpuset") {
+            let files = version == 2 ? ["cpuset.cpus.effective"] : ["cpuset.effective_cpus", "cpuset.cpus"]
+            if let text = files.lazy.compactMap({ root.attribute(dir + "/" + $0) }).first { return (text, dir) }
+        }
+        return nil
+    }
+
+    /// Every memory limit on the path to the root, in bytes: `memory.max` (v2) or
+    /// `memory.limit_in_bytes` (v1); "max" and v1's page-rounded LONG_MAX (anything from 2⁶⁰ up)
+    /// mean no limit and are left out.
+    public func memoryLimits(_ root: SystemRoot) -> [UInt64] {
+        ancestors("memory").compactMap { dir in
+            let file = version == 2 ? "memory.max" : "memory.limit_in_bytes"
+            guard let text = root.attribute(dir + "/" + file), let bytes = UInt64(text), bytes < (1 << 60) else { return nil }
+            return bytes
+        }
+    }
+}
