@@ -3,14 +3,6 @@ import OverheadEngine
 import OverheadModel
 import OverheadSystem
 
-/// Where a run's replicates execute.
-public enum ReplicateIsolation: String, Sendable, CaseIterable {
-    /// Each replicate in a fresh worker process: new address space, heap, ASLR and page placement.
-    case process
-    /// Every replicate in this process (fresh memory, calibration, peers and scratch files each).
-    case inProcess = "in-process"
-}
-
 /// Why a run could not produce a result set; the text says what to do.
 public struct RunError: Error, CustomStringConvertible, Sendable {
     public var description: String

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OverheadBenchmarks
+import OverheadModel
 
 /// Shell completions (bash, zsh, fish: `overhead-bench --generate-completion-script SHELL`) for
 /// values the parser cannot know by their type: benchmark ids, workload names, labels. Each runs in
@@ -10,7 +11,7 @@ enum Completions {
     static let resultSets = CompletionKind.file(extensions: ["json"])
 
     /// The configuration labels `run` detects; any other label is allowed too.
-    static let labelNames = ["bare-metal", "vm", "vm-sriov", "passthrough"]
+    static let labelNames = [MachineLayer.bareMetal, .vm, .vmSRIOV, .passthrough].map(\.rawValue)
 
     /// `--label`, `--baseline`: the detected configurations.
     static let labels = CompletionKind.custom { _, _, prefix in labelNames.filter { $0.hasPrefix(prefix) } }

@@ -40,7 +40,7 @@ func renderEnvironment(_ env: Environment) -> String {
     lines.append("configuration: \(env.configuration.detected)")
     for reason in env.configuration.reasons { lines.append("  - \(reason)") }
     if let container = env.configuration.container {
-        lines.append("container:     \(container.summary)\(container.kubernetes && container.detected != "pod" ? ", Kubernetes" : "")")
+        lines.append("container:     \(container.summary)\(container.kubernetes && container.kind != .pod ? ", Kubernetes" : "")")
         for reason in container.reasons { lines.append("  - \(reason)") }
     }
     lines.append("default label: \(env.configuration.defaultLabel)")

@@ -21,7 +21,7 @@ public func detectConfiguration(hypervisor: Hypervisor, devices: [Device]) -> Co
                 ? "no hypervisor flag in /proc/cpuinfo, no /sys/hypervisor/type, DMI does not name a virtual machine"
                 : "no hypervisor flag in /proc/cpuinfo, no /sys/hypervisor/type")
         reasons.append(contentsOf: conflicts)
-        return Configuration(detected: "bare-metal", reasons: reasons)
+        return Configuration(detected: MachineLayer.bareMetal.rawValue, reasons: reasons)
     }
     if hypervisor.xenControlDomain == true {
         var reasons = ["Xen control domain (dom0): it runs under the Xen hypervisor but drives the physical devices itself"]
@@ -29,7 +29,7 @@ public func detectConfiguration(hypervisor: Hypervisor, devices: [Device]) -> Co
         for device in devices where ["network", "storage", "gpu"].contains(device.kind) {
             reasons.append("\(device.name) is owned by dom0 (not passthrough): \(device.reason)")
         }
-        return Configuration(detected: "xen-dom0", reasons: reasons)
+        return Configuration(detected: MachineLayer.xenDom0.rawValue, reasons: reasons)
     }
     var reasons: [String] = []
     let who = hypervisor.vendor.map { "hypervisor \($0)" } ?? "a hypervisor of unknown vendor"
@@ -38,19 +38,19 @@ public func detectConfiguration(hypervisor: Hypervisor, devices: [Device]) -> Co
 
     let vfs = devices.filter { $0.kind == "network" && $0.path == "sriov-vf" }
     let passthrough = devices.filter { ["network", "storage", "gpu"].contains($0.kind) && ["physical", "sriov-pf"].contains($0.path) }
-    let detected: String
+    let detected: MachineLayer
     if !vfs.isEmpty {
-        detected = "vm-sriov"
+        detected = .vmSRIOV
         for device in vfs { reasons.append("\(device.name) is an SR-IOV virtual function: \(device.reason)") }
         if !passthrough.isEmpty {
             reasons.append("passed-through devices are present as well; vm-sriov wins because the network path decides it")
             for device in passthrough { reasons.append("\(device.name) is passed through: \(device.reason)") }
         }
     } else if !passthrough.isEmpty {
-        detected = "passthrough"
+        detected = .passthrough
         for device in passthrough { reasons.append("\(device.name) is passed through: \(device.reason)") }
     } else {
-        detected = "vm"
+        detected = .vm
         let io = devices.filter { $0.kind == "network" || $0.kind == "storage" }
         if io.isEmpty {
             reasons.append("no network or storage device found; no SR-IOV VF and no passed-through device")
@@ -59,5 +59,5 @@ public func detectConfiguration(hypervisor: Hypervisor, devices: [Device]) -> Co
             reasons.append("no SR-IOV VF and no passed-through device")
         }
     }
-    return Configuration(detected: detected, reasons: reasons)
+    return Configuration(detected: detected.rawValue, reasons: reasons)
 }

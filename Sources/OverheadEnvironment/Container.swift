@@ -122,8 +122,8 @@ public func detectContainer(_ root: SystemRoot, hypervisor: Hypervisor, cgroupPa
         reasons = weak.map { "\($0), but that alone is no container (images turned into VMs keep it)" }
             + against + ["no container runtime marker, no container= variable, no runtime cgroup"]
     }
-    let detected = !isContainer ? "none" : (kubernetes ? "pod" : "container")
-    return ContainerLayer(detected: detected, runtime: isContainer ? runtime : nil, sandbox: isContainer ? sandbox : nil, kubernetes: kubernetes, reasons: reasons)
+    let detected: ContainerKind = !isContainer ? .none : (kubernetes ? .pod : .container)
+    return ContainerLayer(detected: detected.rawValue, runtime: isContainer ? runtime : nil, sandbox: isContainer ? sandbox : nil, kubernetes: kubernetes, reasons: reasons)
 }
 
 /// `Seccomp` and `Seccomp_filters` of /proc/self/status: `disabled`, `strict`, `filter`.

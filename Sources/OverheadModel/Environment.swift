@@ -231,7 +231,7 @@ public struct ContainerLayer: Codable, Sendable, Equatable {
 
     /// `container`, `pod`, `gvisor`, `kata`; nil when there is no container layer.
     public var labelSuffix: String? {
-        guard detected != "none" else { return nil }
+        guard kind != ContainerKind.none else { return nil }
         return sandbox ?? detected
     }
 

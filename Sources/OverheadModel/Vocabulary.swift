@@ -46,3 +46,52 @@ public enum ExitStatus: Int32, Codable, Sendable, CaseIterable {
     /// Interrupted (Ctrl-C, SIGTERM, SIGHUP): `run` still wrote what it measured (128 + SIGINT).
     case interrupted = 130
 }
+
+// MARK: - Fixed vocabularies of the result set
+//
+// The schema writes these as plain strings and reads any string back, so a set written by a later
+// version (or by hand) with a value this one does not know still loads; the enums are the one home
+// of the values this version writes and tests, reached through the typed accessors below.
+
+/// The machine layer a run detected (`environment.configuration.detected`).
+public enum MachineLayer: String, Codable, CaseIterable, Sendable {
+    case bareMetal = "bare-metal"
+    case vm
+    /// A VM whose network path is an SR-IOV virtual function.
+    case vmSRIOV = "vm-sriov"
+    /// A VM with a physical device passed through (vfio).
+    case passthrough
+    /// Xen's control domain: under the hypervisor, but driving the physical devices itself.
+    case xenDom0 = "xen-dom0"
+}
+
+/// The container layer a run detected (`environment.configuration.container.detected`).
+public enum ContainerKind: String, Codable, CaseIterable, Sendable {
+    case none
+    case container
+    /// A Kubernetes pod's container.
+    case pod
+}
+
+/// Where a run's replicates executed (`workload.replicateIsolation`; a version-1 set says `none`).
+public enum ReplicateIsolation: String, Codable, CaseIterable, Sendable {
+    /// Each replicate in a fresh worker process: new address space, heap, ASLR and page placement.
+    case process
+    /// Every replicate in one process (fresh memory, calibration, peers and scratch files each).
+    case inProcess = "in-process"
+}
+
+extension Configuration {
+    /// The detected machine layer as this version knows it; nil for a value it does not.
+    public var machineLayer: MachineLayer? { MachineLayer(rawValue: detected) }
+}
+
+extension ContainerLayer {
+    /// The detected container layer as this version knows it; nil for a value it does not.
+    public var kind: ContainerKind? { ContainerKind(rawValue: detected) }
+}
+
+extension WorkloadInfo {
+    /// Where the replicates ran; nil for a version-1 set (`none`) or a value this version does not know.
+    public var isolation: ReplicateIsolation? { ReplicateIsolation(rawValue: replicateIsolation) }
+}
