@@ -5,8 +5,8 @@ import PackageDescription
 // overhead-bench → OverheadCLI → OverheadBenchmarks, OverheadEnvironment, OverheadReport, OverheadExplain;
 // OverheadBenchmarks → OverheadEngine → OverheadModel, OverheadSystem; OverheadEnvironment → OverheadModel,
 // OverheadSystem; OverheadReport, OverheadExplain → OverheadCompare → OverheadModel (pure, no system
-// layer); OverheadSystem → COverhead, CNuma. Known skip: OverheadBenchmarks still calls COverhead
-// directly for its kernels (issue 21).
+// layer); OverheadSystem → COverhead, CNuma, the only target that reaches C. Tests: one target per
+// module, sharing OverheadTestSupport (some Benchmarks tests also drive the C peers directly).
 let package = Package(
     name: "overhead-bench",
     platforms: [.macOS(.v13)],
@@ -41,13 +41,21 @@ let package = Package(
                 "OverheadSystem", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "overhead-bench", dependencies: ["OverheadCLI", "OverheadSystem"]),
-        .testTarget(
-            name: "OverheadBenchTests",
-            dependencies: [
-                "OverheadCLI", "OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadExplain",
-                "OverheadModel", "OverheadReport", "OverheadSystem",
-            ],
-            resources: [.copy("Fixtures")]),
+        // Shared by the test targets: fixture paths (Tests/Fixtures, found from this target's path), result
+        // sets built in code, engine fakes and the fuzz mutators. Package-level API only, so it builds in release too.
+        .target(
+            name: "OverheadTestSupport", dependencies: ["OverheadCompare", "OverheadEngine", "OverheadExplain", "OverheadModel", "OverheadSystem"],
+            path: "Tests/OverheadTestSupport"),
+        // One test target per module; Tests/Fixtures is read by path, not copied into the bundle.
+        .testTarget(name: "OverheadBenchmarksTests", dependencies: ["COverhead", "OverheadBenchmarks", "OverheadCLI", "OverheadEngine", "OverheadEnvironment", "OverheadModel", "OverheadSystem", "OverheadTestSupport"]),
+        .testTarget(name: "OverheadCLITests", dependencies: ["OverheadBenchmarks", "OverheadCLI", "OverheadCompare", "OverheadEngine", "OverheadModel", "OverheadSystem", "OverheadTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "OverheadCompareTests", dependencies: ["OverheadCompare", "OverheadModel", "OverheadTestSupport"]),
+        .testTarget(name: "OverheadEngineTests", dependencies: ["OverheadBenchmarks", "OverheadCLI", "OverheadEngine", "OverheadModel", "OverheadSystem", "OverheadTestSupport"]),
+        .testTarget(name: "OverheadEnvironmentTests", dependencies: ["OverheadBenchmarks", "OverheadCompare", "OverheadEngine", "OverheadEnvironment", "OverheadExplain", "OverheadModel", "OverheadReport", "OverheadSystem", "OverheadTestSupport"]),
+        .testTarget(name: "OverheadExplainTests", dependencies: ["OverheadCLI", "OverheadCompare", "OverheadExplain", "OverheadModel", "OverheadTestSupport"]),
+        .testTarget(name: "OverheadModelTests", dependencies: ["OverheadCLI", "OverheadModel", "OverheadSystem", "OverheadTestSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .testTarget(name: "OverheadReportTests", dependencies: ["OverheadBenchmarks", "OverheadCLI", "OverheadCompare", "OverheadEngine", "OverheadModel", "OverheadReport", "OverheadTestSupport"]),
+        .testTarget(name: "OverheadSystemTests", dependencies: ["OverheadSystem", "OverheadTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -13,7 +13,7 @@ extension SplitMix64 {
 
     /// Standard normal variate (Box-Muller; one of the pair is discarded, which keeps the state simple).
     @inline(__always)
-    mutating func standardNormal() -> Double {
+    package mutating func standardNormal() -> Double {
         let u1 = openUnit()
         let u2 = openUnit()
         return (-2 * Foundation.log(u1)).squareRoot() * cos(2 * Double.pi * u2)

@@ -3,7 +3,7 @@ import Foundation
 import OverheadModel
 
 // libFuzzer entry point (built with -sanitize=fuzzer -parse-as-library; libFuzzer supplies main).
-// Properties, as in Tests/OverheadBenchTests/FuzzResultSetTests.swift: `ResultSet.decode` returns a
+// Properties, as in Tests/OverheadCompareTests/FuzzResultSetTests.swift: `ResultSet.decode` returns a
 // set or an error naming the file; the loader's fast path gives the same set or also an error; a
 // decoded set round-trips. A broken property aborts, which libFuzzer records as a crash with the input.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -2,7 +2,7 @@ import Foundation
 import OverheadEngine
 
 // libFuzzer entry point for the workload parser (built with -sanitize=fuzzer -parse-as-library).
-// Property, as in Tests/OverheadBenchTests/FuzzWorkloadTests.swift: any UTF-8 text gives a workload
+// Property, as in Tests/OverheadEngineTests/FuzzWorkloadTests.swift: any UTF-8 text gives a workload
 // with settings in range or an error naming the file. (Resolving against the catalog is covered by
 // the randomized test, which links the benchmarks.)
 @_cdecl("LLVMFuzzerTestOneInput")

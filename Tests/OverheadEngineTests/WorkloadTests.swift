@@ -1,0 +1,138 @@
+import Foundation
+import OverheadTestSupport
+import Testing
+@testable import OverheadBenchmarks
+@testable import OverheadEngine
+import OverheadModel
+
+@Suite struct WorkloadTests {
+    let registry = Catalog.registry
+
+    @Test func expandsParamsAndDefaults() throws {
+        let w = try Workload.parse("""
+            name: t
+            benchmarks:
+              - sys.null
+              - id: timer.clock_gettime
+                params:
+                  clock: [monotonic, realtime]
+              - id: timer.clock_gettime
+            """, path: "t.yaml")
+        let cases = try w.resolve(registry: registry)
+        #expect(cases.map(\.displayName) == [
+            "sys.null", "timer.clock_gettime{clock=monotonic}", "timer.clock_gettime{clock=realtime}",
+            "timer.clock_gettime{clock=monotonic_raw}",
+        ])
+        #expect(w.settings == .standard)
+    }
+
+    @Test func unknownIdNamesFileLineAndChoices() {
+        let w = try! Workload.parse("name: t\nbenchmarks:\n  - sys.null\n  - id: sys.nul\n", path: "w.yaml")
+        #expect(throws: WorkloadError.self) { try w.resolve(registry: registry) }
+        do {
+            _ = try w.resolve(registry: registry)
+        } catch {
+            #expect(error.description.hasPrefix("w.yaml:4: unknown benchmark id 'sys.nul'"))
+            #expect(error.description.contains("sys.null"))
+        }
+    }
+
+    @Test func badParamValueListsValidValues() {
+        let w = try! Workload.parse("benchmarks:\n  - id: timer.clock_gettime\n    params:\n      clock: sundial\n", path: "w.yaml")
+        do {
+            _ = try w.resolve(registry: registry)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description == "w.yaml:2: 'timer.clock_gettime' param 'clock': 'sundial' is not valid; valid: monotonic, monotonic_raw, realtime, monotonic_coarse, boottime")
+        }
+    }
+
+    @Test func unknownParamNamesValidParams() {
+        let w = try! Workload.parse("benchmarks:\n  - id: sys.null\n    params:\n      threads: 2\n", path: "w.yaml")
+        do {
+            _ = try w.resolve(registry: registry)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description == "w.yaml:2: 'sys.null' has no param 'threads'; it takes no params")
+        }
+    }
+
+    @Test func syntaxErrorsCarryALine() {
+        do {
+            _ = try Workload.parse("benchmarks:\n  - id: sys.null\n   params: [\n", path: "bad.yaml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.hasPrefix("bad.yaml:"))
+            #expect(error.description.contains("not valid YAML"))
+        }
+    }
+
+    @Test func settingsAreChecked() {
+        #expect(throws: WorkloadError.self) { try Workload.parse("settings:\n  rounds: 0\nbenchmarks: [sys.null]\n", path: "s.yaml") }
+        #expect(throws: WorkloadError.self) { try Workload.parse("settings:\n  minSampleMs: .nan\nbenchmarks: [sys.null]\n", path: "s.yaml") }
+        #expect(throws: WorkloadError.self) { try Workload.parse("setings: {}\nbenchmarks: [sys.null]\n", path: "s.yaml") }
+        let w = try! Workload.parse("settings:\n  rounds: 7\n  minSampleMs: 2.5\nbenchmarks: [sys.null]\n", path: "s.yaml")
+        #expect(w.settings.replicates == 7)
+        #expect(w.settings.minSampleMs == 2.5)
+        #expect(w.settings.samplesPerReplicate == WorkloadSettings.standard.samplesPerReplicate)
+    }
+
+    @Test func missingBenchmarksIsAnError() {
+        #expect(throws: WorkloadError.self) { try Workload.parse("name: empty\n", path: "e.yaml") }
+        #expect(throws: WorkloadError.self) { try Workload.parse("- just\n- a list\n", path: "e.yaml") }
+    }
+
+    @Test func onlyFiltersByGlob() throws {
+        let w = try Workload.parse("benchmarks: [sys.null, timer.clock_gettime]", path: "o.yaml")
+        #expect(try w.resolve(registry: registry, only: ["timer.*"]).allSatisfy { $0.benchmark.info.id == "timer.clock_gettime" })
+        #expect(try w.resolve(registry: registry, only: ["sys.null"]).count == 1)
+        #expect(throws: WorkloadError.self) { try w.resolve(registry: registry, only: ["mem.*"]) }
+    }
+
+    @Test func globs() {
+        #expect(globMatches("mem.*", "mem.bw.triad"))
+        #expect(globMatches("*.null", "sys.null"))
+        #expect(globMatches("sys.?ull", "sys.null"))
+        #expect(!globMatches("sys.*", "timer.rdtsc"))
+        #expect(globMatches("*", "anything"))
+        #expect(!globMatches("sys", "sys.null"))
+    }
+
+    @Test func shippedWorkloadsResolve() throws {
+        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Workloads")
+        for name in ["default", "quick"] {
+            let w = try Workload.load(path: dir.appendingPathComponent("\(name).yaml").path)
+            #expect(try !w.resolve(registry: registry).isEmpty)
+            // Every registered id is in the quick workload: the smoke test covers everything.
+            if name == "quick" {
+                #expect(Set(try w.resolve(registry: registry).map(\.benchmark.info.id)) == Set(registry.ids))
+            }
+        }
+    }
+
+    @Test func sizes() {
+        #expect(parseSize("16K") == 16384)
+        #expect(parseSize("256M") == 268_435_456)
+        #expect(parseSize("1G") == 1 << 30)
+        #expect(parseSize("12") == 12)
+        #expect(parseSize("x") == nil)
+        #expect(ParamValues.positiveInteger(extra: ["all"]).accepts("all"))
+        #expect(!ParamValues.positiveInteger(extra: []).accepts("0"))
+    }
+}
+
+@Suite struct WorkloadExpansionTests {
+    @Test func hugeCartesianProductsAreRefused() throws {
+        let sizes = (1...40).map { "\($0)K" }.joined(separator: ", ")
+        let w = try Workload.parse("benchmarks:\n  - id: mem.lat\n    params:\n      bytes: [\(sizes)]\n      pages: [4k, 2m]\n", path: "w.yaml")
+        #expect(try w.resolve(registry: Catalog.registry).count == 80)
+        let many = (1...1200).map { "\($0)K" }.joined(separator: ", ")
+        let big = try Workload.parse("benchmarks:\n  - id: mem.lat\n    params:\n      bytes: [\(many)]\n      pages: [4k, 2m]\n", path: "w.yaml")
+        do {
+            _ = try big.resolve(registry: Catalog.registry)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("w.yaml:2: 'mem.lat' expands to 2400 parameter combinations"))
+        }
+    }
+}
