@@ -33,6 +33,9 @@ final class PeerHandle: Sendable {
         handle.withLock { bits in OpaquePointer(bitPattern: bits).map(body) }
     }
 
+    /// A C call on the live handle returning ≥ 0 or -errno; -EBADF once stopped.
+    @inline(__always) func call(_ body: (OpaquePointer) -> Int64) -> Int64 { with(body) ?? -Int64(EBADF) }
+
     func stop() {
         let stopPeer = self.stopPeer
         handle.withLock { bits in
@@ -67,13 +70,9 @@ public final class PipePeer: SwitchPeer {
     }
 
     /// `cob_ctx_pipe_round_trips`.
-    public func roundTrips(_ n: UInt64) -> Int64 {
-        let timeout = timeoutMs
-        return handle.with { Int64(cob_ctx_pipe_round_trips($0, n, timeout)) } ?? -Int64(EBADF)
-    }
-
+    public func roundTrips(_ n: UInt64) -> Int64 { handle.call { [timeoutMs] in Int64(cob_ctx_pipe_round_trips($0, n, timeoutMs)) } }
     /// `cob_ctx_pipe_self_pairs`: write + read of one byte on a private pipe.
-    public func selfPairs(_ n: UInt64) -> Int64 { handle.with { Int64(cob_ctx_pipe_self_pairs($0, n)) } ?? -Int64(EBADF) }
+    public func selfPairs(_ n: UInt64) -> Int64 { handle.call { Int64(cob_ctx_pipe_self_pairs($0, n)) } }
 
     /// `cob_ctx_pipe_peer_tid`.
     public var peerTID: Int32 { handle.with { cob_ctx_pipe_peer_tid($0) } ?? -1 }
@@ -111,13 +110,9 @@ public final class FutexPeer: SwitchPeer {
     }
 
     /// `cob_ctx_futex_round_trips`.
-    public func roundTrips(_ n: UInt64) -> Int64 {
-        let timeout = timeoutMs
-        return handle.with { Int64(cob_ctx_futex_round_trips($0, n, timeout)) } ?? -Int64(EBADF)
-    }
-
+    public func roundTrips(_ n: UInt64) -> Int64 { handle.call { [timeoutMs] in Int64(cob_ctx_futex_round_trips($0, n, timeoutMs)) } }
     /// `cob_ctx_futex_self_pairs`: FUTEX_WAKE with no waiter + a FUTEX_WAIT that returns at once.
-    public func selfPairs(_ n: UInt64) -> Int64 { handle.with { Int64(cob_ctx_futex_self_pairs($0, n)) } ?? -Int64(EBADF) }
+    public func selfPairs(_ n: UInt64) -> Int64 { handle.call { Int64(cob_ctx_futex_self_pairs($0, n)) } }
 
     /// `cob_ctx_futex_peer_tid`.
     public var peerTID: Int32 { handle.with { cob_ctx_futex_peer_tid($0) } ?? -1 }
@@ -139,15 +134,9 @@ public final class YieldPeer: SwitchPeer {
     }
 
     /// `cob_ctx_yield_run`: the peer's yields (≥ 0), so a caller can tell whether anybody was switched to.
-    public func roundTrips(_ n: UInt64) -> Int64 { handle.with { cob_ctx_yield_run($0, n) } ?? -Int64(EBADF) }
-
+    public func roundTrips(_ n: UInt64) -> Int64 { handle.call { cob_ctx_yield_run($0, n) } }
     /// `cob_ctx_yield_alone`: sched_yield with the peer parked.
-    public func selfPairs(_ n: UInt64) -> Int64 {
-        handle.with { _ in
-            cob_ctx_yield_alone(n)
-            return 0
-        } ?? -Int64(EBADF)
-    }
+    public func selfPairs(_ n: UInt64) -> Int64 { handle.call { _ in cob_ctx_yield_alone(n); return 0 } }
 
     /// `cob_ctx_yield_peer_tid`.
     public var peerTID: Int32 { handle.with { cob_ctx_yield_peer_tid($0) } ?? -1 }
