@@ -174,6 +174,11 @@ struct StorageRandRead: Benchmark {
             } catch {
                 throw BenchmarkError.unsupported("qd=\(depth) needs io_uring: \(error) (kernel without io_uring, or io_uring disabled by kernel.io_uring_disabled or a seccomp filter)")
             }
+            if setup.file.filesystem.memoryBacked {
+                // Measured on kernel 6.18: ~1% of tmpfs reads complete inline at submission; the rest
+                // go to io_uring's io-wq workers (fio's io_uring and libaio engines read the same).
+                warnings.append("qd=\(depth) on tmpfs: io_uring hands most reads of a memory-backed file to its io-wq worker threads, so a deeper queue adds hand-offs to a memory copy and can read below qd=1 (fio agrees); queue depth is a device property — pass --io-dir on a disk")
+            }
             details["queueDepth"] = "\(depth) (one io_uring through liburing: \(depth) reads in flight, each completion replaced at once, like fio --ioengine=io_uring/libaio --iodepth=\(depth))"
             details["latency"] = "per read from submission to the reap that saw its completion (one clock read per wake-up); percentiles over every read after the case's first batch (warm-up and calibration excluded), nearest rank"
             let tick = clock.source == .tsc ? clock.nsPerTick : 0
