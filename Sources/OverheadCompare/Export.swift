@@ -30,26 +30,8 @@ func exportParamColumns(_ sets: [ResultSet]) -> [(name: String, column: String)]
 /// written (`4k`, `monotonic`, `true`, `32`). Pandas and R then read numbers as numbers.
 public func exportParamValue(name: String, value: String, result: BenchmarkResult) -> String {
     if name == "threads", value == "all", !result.cpus.isEmpty { return String(result.cpus.count) }
-    if name.lowercased().hasSuffix("bytes"), let bytes = parseByteSize(value) { return String(bytes) }
+    if name.lowercased().hasSuffix("bytes"), let bytes = parseSize(value) { return String(bytes) }
     return value
-}
-
-/// `16K`, `256M`, `1G`, `4096`, `2KiB` → bytes (binary multiples); nil when not a size.
-public func parseByteSize(_ text: String) -> Int? {
-    var digits = Substring(text.trimmingCharacters(in: .whitespaces))
-    for suffix in ["iB", "B", "b"] where digits.hasSuffix(suffix) && digits.count > suffix.count {
-        digits = digits.dropLast(suffix.count)
-        break
-    }
-    let shifts: [Character: Int] = ["K": 10, "k": 10, "M": 20, "m": 20, "G": 30, "g": 30, "T": 40, "t": 40]
-    var shift = 0
-    if let last = digits.last, let s = shifts[last] {
-        shift = s
-        digits = digits.dropLast()
-    }
-    guard let n = Int(digits), n >= 0 else { return nil }
-    let product = n.multipliedReportingOverflow(by: 1 << shift)
-    return product.overflow ? nil : product.partialValue
 }
 
 /// The `case` column: the benchmark id and its parameters as one non-empty label

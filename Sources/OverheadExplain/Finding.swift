@@ -90,15 +90,9 @@ func formatDuration(ns: Double) -> String {
     return "\(formatFigure(ns)) ns"
 }
 
-/// Bytes from a `bytes` parameter: what a workload takes (`16K`, `4M`, `1G`, binary multiples, or a
-/// plain count; `parseSize`), also spelt `16KB` or `16KiB` as other tools write sizes.
+/// Bytes from a `bytes` parameter (`parseSize`: `16K`, `16KB`, `16KiB`, a plain count).
 func parseBytes(_ text: String) -> UInt64? {
-    var t = text.trimmingCharacters(in: .whitespaces).uppercased()
-    for suffix in ["IB", "B"] where t.hasSuffix(suffix) && t.dropLast(suffix.count).last.map({ "KMG".contains($0) }) == true {
-        t.removeLast(suffix.count)
-        break
-    }
-    return parseSize(t).flatMap { $0 >= 0 ? UInt64($0) : nil }
+    parseSize(text).map(UInt64.init)
 }
 
 /// `256 KiB`, `4 MiB`, `1 GiB`.

@@ -28,15 +28,6 @@ public enum ParamValues: Sendable, Equatable {
     }
 }
 
-/// Parses `4096`, `16K`, `256M`, `1G` (binary multiples) into a count.
-public func parseSize(_ text: String) -> Int? {
-    let t = text.trimmingCharacters(in: .whitespaces)
-    guard let last = t.last else { return nil }
-    let multipliers: [Character: Int] = ["K": 1 << 10, "k": 1 << 10, "M": 1 << 20, "m": 1 << 20, "G": 1 << 30, "g": 1 << 30]
-    if let m = multipliers[last], let n = Int(t.dropLast()) { return n.multipliedReportingOverflow(by: m).overflow ? nil : n * m }
-    return Int(t)
-}
-
 /// One parameter a benchmark takes.
 public struct ParamSpec: Sendable, Equatable {
     public var name: String

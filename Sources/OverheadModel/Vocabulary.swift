@@ -95,3 +95,24 @@ extension WorkloadInfo {
     /// Where the replicates ran; nil for a version-1 set (`none`) or a value this version does not know.
     public var isolation: ReplicateIsolation? { ReplicateIsolation(rawValue: replicateIsolation) }
 }
+
+/// The one size parser of the project (workload params, export's byte columns, explain): `4096`,
+/// `16K`, `256M`, `1G`, `2T` (binary multiples, either case), optionally followed by `B` or `iB` as
+/// other tools write sizes (`16KB`, `2MiB`, `4096B`). Nil for anything else, a negative number, or
+/// a product that overflows `Int`.
+public func parseSize(_ text: String) -> Int? {
+    var digits = Substring(text.trimmingCharacters(in: .whitespaces))
+    for suffix in ["iB", "ib", "B", "b"] where digits.hasSuffix(suffix) && digits.count > suffix.count {
+        digits = digits.dropLast(suffix.count)
+        break
+    }
+    let shifts: [Character: Int] = ["K": 10, "k": 10, "M": 20, "m": 20, "G": 30, "g": 30, "T": 40, "t": 40]
+    var shift = 0
+    if let last = digits.last, let s = shifts[last] {
+        shift = s
+        digits = digits.dropLast()
+    }
+    guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let n = Int(digits), n >= 0 else { return nil }
+    let product = n.multipliedReportingOverflow(by: 1 << shift)
+    return product.overflow ? nil : product.partialValue
+}

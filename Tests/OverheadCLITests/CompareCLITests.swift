@@ -190,14 +190,14 @@ import Testing
     }
 
     @Test func exportParamValuesAreTyped() throws {
-        #expect(parseByteSize("16K") == 16384)
-        #expect(parseByteSize("256M") == 256 << 20)
-        #expect(parseByteSize("1G") == 1 << 30)
-        #expect(parseByteSize("4096") == 4096)
-        #expect(parseByteSize("2MiB") == 2 << 20)
-        #expect(parseByteSize("4k") == 4096)
-        #expect(parseByteSize("lots") == nil)
-        #expect(parseByteSize("99999999999999999999G") == nil)
+        #expect(parseSize("16K") == 16384)
+        #expect(parseSize("256M") == 256 << 20)
+        #expect(parseSize("1G") == 1 << 30)
+        #expect(parseSize("4096") == 4096)
+        #expect(parseSize("2MiB") == 2 << 20)
+        #expect(parseSize("4k") == 4096)
+        #expect(parseSize("lots") == nil)
+        #expect(parseSize("99999999999999999999G") == nil)
         let set = try loadResultSets(paths: [compareFixture("vm.json")]).sets[0].set
         var r = set.results[1]
         r.cpus = [0, 1, 2]

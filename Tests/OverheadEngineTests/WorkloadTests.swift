@@ -116,6 +116,13 @@ import OverheadModel
         #expect(parseSize("1G") == 1 << 30)
         #expect(parseSize("12") == 12)
         #expect(parseSize("x") == nil)
+        // One parser for params, export and explain: the spellings other tools write, no negatives.
+        #expect(parseSize("16KB") == 16384)
+        #expect(parseSize("2MiB") == 2 << 20)
+        #expect(parseSize("1t") == 1 << 40)
+        #expect(parseSize("-5") == nil)
+        #expect(parseSize("K") == nil)
+        #expect(parseSize("99999999999999999999G") == nil)
         #expect(ParamValues.positiveInteger(extra: ["all"]).accepts("all"))
         #expect(!ParamValues.positiveInteger(extra: []).accepts("0"))
     }
