@@ -22,6 +22,7 @@ private func fakeRoot(_ files: [String: String]) throws -> SystemRoot {
         let root = try fakeRoot([
             "/proc/meminfo": meminfo,
             "/proc/self/cgroup": "0::/kubepods/pod1/ctr\n",
+            "/sys/fs/cgroup/cgroup.controllers": "cpuset cpu io memory pids\n",
             "/sys/fs/cgroup/kubepods/pod1/ctr/memory.max": "max\n",
             "/sys/fs/cgroup/kubepods/pod1/memory.max": "\(2 << 30)\n",
             "/sys/fs/cgroup/kubepods/pod1/memory.current": "\(512 << 20)\n",
@@ -51,9 +52,23 @@ private func fakeRoot(_ files: [String: String]) throws -> SystemRoot {
         // A limit the usage already exceeds leaves nothing, not a negative size.
         let over = try fakeRoot([
             "/proc/self/cgroup": "0::/\n",
+            "/sys/fs/cgroup/cgroup.controllers": "cpuset cpu io memory pids\n",
             "/sys/fs/cgroup/memory.max": "100\n",
             "/sys/fs/cgroup/memory.current": "200\n",
         ])
         #expect(CgroupMemory.headroom(root: over) == 0)
+    }
+
+    /// A container with its own cgroup mount (mountinfo root = its cgroup): the limit is read at
+    /// the mount point, where the other cgroup readers find it too.
+    @Test func containerCgroupMountIsFollowed() throws {
+        let root = try fakeRoot([
+            "/proc/self/cgroup": "0::/kubepods/pod1/ctr\n",
+            "/proc/self/mountinfo": "30 25 0:26 /kubepods/pod1/ctr /sys/fs/cgroup ro,nosuid - cgroup2 cgroup2 rw\n",
+            "/sys/fs/cgroup/cgroup.controllers": "cpu memory\n",
+            "/sys/fs/cgroup/memory.max": "\(1 << 30)\n",
+            "/sys/fs/cgroup/memory.current": "\(1 << 20)\n",
+        ])
+        #expect(CgroupMemory.headroom(root: root) == (1 << 30) - (1 << 20))
     }
 }
