@@ -47,9 +47,9 @@ struct StatisticsFlags: ParsableArguments {
     var noiseCV: Double = 5
 
     func validate() throws {
-        // CLIError rather than ValidationError: every input problem exits 1, as documented.
-        guard alpha > 0 && alpha < 1 else { throw CLIError("--alpha must be between 0 and 1, e.g. 0.05") }
-        guard noiseCV >= 0 && noiseCV.isFinite else { throw CLIError("--noise-cv is a percentage, 0 or more, e.g. 5") }
+        // A bad option value is a usage error (exit 64) in every command, before anything is read.
+        guard alpha > 0 && alpha < 1 else { throw ValidationError("--alpha must be between 0 and 1, e.g. 0.05") }
+        guard noiseCV >= 0 && noiseCV.isFinite else { throw ValidationError("--noise-cv is a percentage, 0 or more, e.g. 5") }
     }
 }
 
@@ -82,10 +82,10 @@ struct ComparisonFlags: ParsableArguments {
     }
 
     func validate() throws {
-        // CLIError rather than ValidationError: every input problem exits 1, as documented.
-        guard resamples >= 100 else { throw CLIError("--resamples must be at least 100 (2000 or more for stable intervals)") }
-        guard minEffect >= 0 && minEffect < 100 else { throw CLIError("--min-effect is a percentage from 0 to below 100, e.g. 5") }
-        guard minReplicates >= 2 else { throw CLIError("--min-replicates must be at least 2") }
+        // A bad option value is a usage error (exit 64) in every command, before anything is read.
+        guard resamples >= 100 else { throw ValidationError("--resamples must be at least 100 (2000 or more for stable intervals)") }
+        guard minEffect >= 0 && minEffect < 100 else { throw ValidationError("--min-effect is a percentage from 0 to below 100, e.g. 5") }
+        guard minReplicates >= 2 else { throw ValidationError("--min-replicates must be at least 2") }
     }
 
     /// Renders the comparison, or refuses it under --strict.
@@ -117,7 +117,7 @@ extension OverheadBench {
         @OptionGroup var flags: ComparisonFlags
 
         func validate() throws {
-            guard !source.inputs.isEmpty else { throw CLIError("compare needs result-set files or directories, e.g. overhead-bench compare Results/") }
+            guard !source.inputs.isEmpty else { throw ValidationError("compare needs result-set files or directories, e.g. overhead-bench compare Results/") }
         }
 
         func run() throws {

@@ -39,7 +39,7 @@ extension OverheadBench {
         @OptionGroup var flags: ComparisonFlags
 
         func validate() throws {
-            if let threshold { guard threshold >= 0 && threshold < 100 else { throw CLIError("--threshold is a percentage from 0 to below 100, e.g. 5") } }
+            if let threshold { guard threshold >= 0 && threshold < 100 else { throw ValidationError("--threshold is a percentage from 0 to below 100, e.g. 5") } }
         }
 
         func run() throws {

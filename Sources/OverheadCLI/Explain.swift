@@ -40,8 +40,8 @@ extension OverheadBench {
         var steal: Double = 1
 
         func validate() throws {
-            guard !source.inputs.isEmpty else { throw CLIError("explain needs result-set files or directories, e.g. overhead-bench explain Results/") }
-            guard steal >= 0 && steal.isFinite else { throw CLIError("--steal is a percentage, 0 or more, e.g. 1") }
+            guard !source.inputs.isEmpty else { throw ValidationError("explain needs result-set files or directories, e.g. overhead-bench explain Results/") }
+            guard steal >= 0 && steal.isFinite else { throw ValidationError("--steal is a percentage, 0 or more, e.g. 1") }
         }
 
         func run() throws {

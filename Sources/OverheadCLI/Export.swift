@@ -37,7 +37,7 @@ extension OverheadBench {
         var samples = false
 
         func validate() throws {
-            guard !inputs.isEmpty else { throw CLIError("export needs result-set files or directories, e.g. overhead-bench export Results/") }
+            guard !inputs.isEmpty else { throw ValidationError("export needs result-set files or directories, e.g. overhead-bench export Results/") }
         }
 
         func run() throws {

@@ -36,8 +36,8 @@ extension OverheadBench {
         var seed: UInt64 = 1
 
         func validate() throws {
-            guard !inputs.isEmpty else { throw CLIError("report needs result-set files or directories, e.g. overhead-bench report Results/ --output report.html") }
-            guard !output.isEmpty else { throw CLIError("--output needs a path, e.g. --output report.html") }
+            guard !inputs.isEmpty else { throw ValidationError("report needs result-set files or directories, e.g. overhead-bench report Results/ --output report.html") }
+            guard !output.isEmpty else { throw ValidationError("--output needs a path, e.g. --output report.html") }
         }
 
         func run() throws {

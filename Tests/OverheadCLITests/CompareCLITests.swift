@@ -105,13 +105,21 @@ import Testing
         }
     }
 
-    @Test func optionErrorsExitOne() throws {
-        for args in [["--alpha", "2"], ["--resamples", "5"], ["--noise-cv=-1"]] {
+    /// A bad option value is a usage error (64) in every command, like `run`'s and the parser's own.
+    @Test func optionErrorsAreUsageErrors() throws {
+        let file = compareFixture("vm.json")
+        let cases: [[String]] = [
+            ["compare", file, "--alpha", "2"], ["compare", file, "--resamples", "5"], ["compare", file, "--noise-cv=-1"],
+            ["compare", file, "--min-effect", "100"], ["diff", file, file, "--threshold", "-3"],
+            ["explain", file, "--steal", "-1"], ["explain", file, "--alpha", "0"], ["compare"], ["export"], ["explain"],
+            ["report", "--output", "r.html"], ["report", file, "--output", ""],
+        ]
+        for args in cases {
             do {
-                _ = try OverheadBench.parseAsRoot(["compare", compareFixture("vm.json")] + args)
+                _ = try OverheadBench.parseAsRoot(args)
                 Issue.record("\(args) accepted")
             } catch {
-                #expect(OverheadBench.exitCode(for: error) == .failure)
+                #expect(OverheadBench.exitCode(for: error) == .validationFailure, "\(args): \(error)")
             }
         }
     }
