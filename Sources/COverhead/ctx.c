@@ -19,6 +19,20 @@
 #include <time.h>
 #include <unistd.h>
 
+// In a forked peer or server, before execve: ignore the signals a terminal or a supervisor sends to
+// the whole process group (Ctrl-C, SIGTERM, a hangup). The run decides when to stop: it finishes the
+// batch in flight, then closes the pipes, and the helper exits on EOF (SIG_IGN survives execve). A
+// helper killed by the group's SIGINT would fail that batch with EPIPE instead. sigaction is
+// async-signal-safe.
+static void cob_child_ignore_stop_signals(void) {
+    struct sigaction ignore;
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGINT, &ignore, NULL);
+    sigaction(SIGTERM, &ignore, NULL);
+    sigaction(SIGHUP, &ignore, NULL);
+}
+
 // Raw sched_setaffinity for one CPU: a plain syscall, safe in a forked child.
 // The mask lives on the stack (no malloc after fork) and is sized for the CPU id, not fixed at
 // 1024 CPUs: the kernel zero-fills a shorter mask, so only the id's word must fit.
@@ -198,6 +212,7 @@ cob_ctx_pipe *cob_ctx_pipe_start(int party, int peer_cpu, const char *helper, in
             // Child of a multithreaded process: async-signal-safe calls only.
             prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (getppid() != parent) _exit(0);
+            cob_child_ignore_stop_signals();
             close(p->to_peer[1]);
             close(p->from_peer[0]);
             cob_ctx_pin(peer_cpu);
@@ -643,6 +658,7 @@ int cob_fork_server_start(const char *path, int cpu, uint64_t bytes, cob_fork_se
     if (pid == 0) {
         // Child: only async-signal-safe calls. dup2 clears O_CLOEXEC on fds 0 and 1.
         if (dup2(to_server[0], 0) < 0 || dup2(from_server[1], 1) < 0) _exit(126);
+        cob_child_ignore_stop_signals();
         if (cob_ctx_pin(cpu) != 0) _exit(126);
         execve(path, argv, envp);
         _exit(127);

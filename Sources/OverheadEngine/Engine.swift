@@ -179,6 +179,13 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
                 if states[index].skipReason == nil {
                     runSegment(cases[index], state: &states[index], context: context, target: target, shouldStop: shouldStop)
                     try? Affinity.set(originalAffinity)
+                    // A stop during the segment cut it short (fewer samples than asked): the run is
+                    // interrupted even when this was its last segment (found with Ctrl-C during the
+                    // last replicate: the set said complete and held one replicate less).
+                    if shouldStop() {
+                        interrupted = true
+                        break outer
+                    }
                 }
                 done += 1
             }

@@ -265,6 +265,17 @@ struct FinishingBenchmark: Benchmark {
         #expect(server.run(2, .forkExit) == 0)
     }
 
+    /// Ctrl-C reaches the whole process group; the server must outlive it so that the run, not the
+    /// signal, ends the batch (it used to die and fail the case with EPIPE).
+    @Test(.enabled(if: isX86_64)) func forkServerOutlivesTheGroupsStopSignals() throws {
+        let server = try ForkServer(directory: FileManager.default.temporaryDirectory.path, cpu: nil, touchedBytes: 0)
+        defer { server.stop() }
+        let pid = try #require(server.pid)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { #expect(kill(pid, signal) == 0) }
+        usleep(50_000)
+        #expect(server.run(2, .forkExit) == 0)
+    }
+
     /// proc.fork states its parent: the fork server and the memory it holds.
     @Test(.enabled(if: isX86_64)) func procForkRunsFromTheForkServer() throws {
         let prepared = try ProcessFork().prepare(params: ["memory": "4M"], context: testContext())

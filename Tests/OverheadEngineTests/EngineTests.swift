@@ -134,6 +134,20 @@ import Testing
         #expect(outcome.warnings.contains { $0.contains("interrupted") })
     }
 
+    /// A stop that arrives inside the last segment still marks the run interrupted.
+    @Test func stopDuringTheLastSegmentIsAnInterruption() {
+        let clock = FakeClock()
+        let engine = Engine(settings: EngineSettings(replicates: 1, samplesPerReplicate: 3, warmupBatches: 0, minSampleMs: 1, seed: 1), clock: clock, clockResolutionNs: 1)
+        var polls = 0
+        let outcome = engine.run(cases: [BenchmarkCase(benchmark: FakeBenchmark(clock: clock, nsPerOp: 10, overheadNs: nil), params: [:])], context: testContext(), shouldStop: {
+            polls += 1
+            return polls >= 3  // the first poll (before the segment) passes; the stop comes inside it
+        })
+        #expect(outcome.interrupted)
+        #expect(outcome.results.first.map { $0.samples.count < 3 } ?? true)
+        #expect(outcome.warnings.contains { $0.contains("interrupted") })
+    }
+
     @Test func progressCountsEverySegment() {
         let clock = FakeClock()
         let engine = Engine(settings: EngineSettings(replicates: 2, samplesPerReplicate: 1, warmupBatches: 0, minSampleMs: 1, seed: 3), clock: clock, clockResolutionNs: 1)
