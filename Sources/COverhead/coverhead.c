@@ -126,6 +126,28 @@ int cob_install_interrupt_handlers(void) {
     return 0;
 }
 
+int cob_install_worker_handlers(void) {
+    // The group's stop signals are the run's business: a terminal's Ctrl-C, `kill -- -PGID` or a
+    // supervisor's SIGTERM to the cgroup reach the worker and the run alike, and the run forwards
+    // one SIGUSR1. Taking both would be two signals, and the second kills (the replicate is lost).
+    struct sigaction ignore;
+    memset(&ignore, 0, sizeof ignore);
+    ignore.sa_handler = SIG_IGN;
+    if (sigaction(SIGINT, &ignore, NULL) != 0) return -errno;
+    if (sigaction(SIGTERM, &ignore, NULL) != 0) return -errno;
+    if (sigaction(SIGHUP, &ignore, NULL) != 0) return -errno;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cob_on_signal;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGUSR1, &sa, NULL) != 0) return -errno;
+    sigset_t wanted;
+    sigemptyset(&wanted);
+    sigaddset(&wanted, SIGUSR1);
+    if (pthread_sigmask(SIG_UNBLOCK, &wanted, NULL) != 0) return -EINVAL;
+    return 0;
+}
+
 void cob_ignore_sigpipe(void) { signal(SIGPIPE, SIG_IGN); }
 
 int cob_interrupt_signal(void) { return cob_seen_signal; }

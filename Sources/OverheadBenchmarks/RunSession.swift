@@ -230,16 +230,13 @@ public struct RunSession: Sendable {
                 throw RunError("cannot start a worker process (\(executable.path)): \(error); pass --replicate-isolation in-process")
             }
             var forwarded = false
-            // Ctrl-C at a terminal reaches the whole foreground process group, the worker included:
-            // forwarding it again would be the worker's second signal, which kills it at once.
-            let terminalDelivers = isatty(STDERR_FILENO) != 0 && tcgetpgrp(STDERR_FILENO) == getpgrp()
+            // The worker ignores the group's SIGINT/SIGTERM/SIGHUP (a terminal's Ctrl-C, `kill --
+            // -PGID`, a supervisor's SIGTERM reach it too); the run forwards exactly one stop request.
             var termination = process.poll()
             while termination == nil {
-                if let signal = Interrupt.signal, !forwarded {
+                if Interrupt.signal != nil, !forwarded {
                     forwarded = true
-                    // SIGHUP as SIGHUP: the worker may have had it from the terminal already, and a
-                    // repeated SIGHUP (unlike SIGINT/SIGTERM) never escalates to killing it.
-                    if !(signal == SIGINT && terminalDelivers) { process.send(signal == SIGINT || signal == SIGHUP ? signal : SIGTERM) }
+                    process.send(Interrupt.workerStop)
                 }
                 usleep(20_000)
                 termination = process.poll()

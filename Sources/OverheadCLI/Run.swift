@@ -236,7 +236,7 @@ extension OverheadBench {
                 throw CLIError("--replicate-worker is internal to run")
             }
             let parent = getppid()
-            Interrupt.install()
+            Interrupt.installForWorker()
             Interrupt.terminateWithParent()
             // The parent may have died before the line above took effect.
             if getppid() != parent { throw ExitCode(.interrupted) }

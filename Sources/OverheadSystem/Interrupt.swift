@@ -11,6 +11,18 @@ public enum Interrupt {
         _ = cob_install_interrupt_handlers()
     }
 
+    /// A replicate worker's handlers (`cob_install_worker_handlers`): the group's SIGINT, SIGTERM and
+    /// SIGHUP are ignored — the run that started the worker gets them too and forwards exactly one
+    /// `workerStop` — and `workerStop` is recorded like a first stop signal (a second one kills).
+    public static func installForWorker() {
+        ignoreBrokenPipes()
+        _ = cob_install_worker_handlers()
+    }
+
+    /// The signal a run sends its worker to stop after the current batch (and the one a worker gets
+    /// when its run dies, `terminateWithParent`).
+    public static let workerStop = SIGUSR1
+
     /// Ignores SIGPIPE (`cob_ignore_sigpipe`): writes to a dead peer fail with EPIPE instead of
     /// killing the process. Idempotent; benchmarks with peers call it in prepare.
     public static func ignoreBrokenPipes() {
@@ -35,14 +47,16 @@ public enum Interrupt {
         case SIGINT: return "SIGINT"
         case SIGTERM: return "SIGTERM"
         case SIGHUP: return "SIGHUP"
+        case SIGUSR1: return "SIGUSR1 (the run's stop request to its worker)"
         default: return "signal \(signal)"
         }
     }
 
-    /// Asks the kernel to send SIGTERM to this process when its parent exits (`cob_die_with_parent`,
-    /// PR_SET_PDEATHSIG): a worker process stops, like on Ctrl-C, when the run that started it is killed.
+    /// Asks the kernel to send `workerStop` to this process when its parent exits
+    /// (`cob_die_with_parent`, PR_SET_PDEATHSIG): a worker stops after its batch, like on Ctrl-C,
+    /// when the run that started it is killed (a second stop request kills it at once).
     public static func terminateWithParent() {
-        _ = cob_die_with_parent(SIGTERM)
+        _ = cob_die_with_parent(workerStop)
     }
 
     /// Forgets a recorded signal.

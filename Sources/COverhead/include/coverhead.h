@@ -89,6 +89,11 @@ int cob_current_cpu(void);
 /// stays ignored. Returns 0 or -errno.
 int cob_install_interrupt_handlers(void);
 
+/// A replicate worker's handlers: SIGINT, SIGTERM and SIGHUP ignored (they reach the whole process
+/// group, the run included, and the run forwards one SIGUSR1); SIGUSR1 recorded like the run's first
+/// stop signal (cob_interrupt_signal), a second one takes its default action. Returns 0 or -errno.
+int cob_install_worker_handlers(void);
+
 /// Ignores SIGPIPE for the process: a benchmark peer that died must turn a pipe or socket write
 /// into EPIPE (an error the benchmark reports), not kill the whole run.
 void cob_ignore_sigpipe(void);
