@@ -49,29 +49,29 @@ func creationBenchmark(
 }
 
 /// `proc.fork`: fork + child exit + wait, from the fork server (a small static program of stated
-/// size, `ForkServer`) holding `memory` bytes of touched anonymous memory.
+/// size, `ForkServer`) holding `bytes` of touched anonymous memory.
 struct ProcessFork: Benchmark {
     let info = BenchmarkInfo(
         id: "proc.fork",
-        summary: "fork + child exit_group(0) + wait4, from a ~0.5 KiB static program holding `memory` bytes of touched 4 KiB pages",
+        summary: "fork + child exit_group(0) + wait4, from a ~0.5 KiB static program holding `bytes` of touched 4 KiB pages",
         reveals: "page-table copy and copy-on-write set-up: nested paging (EPT/NPT) and shadow page tables make it dearer in a VM, more so with a bigger parent",
         params: [
             ParamSpec(
-                name: "memory", values: .positiveInteger(extra: ["0"]), defaults: ["0", "64M"],
+                name: "bytes", values: .positiveInteger(extra: ["0"]), defaults: ["0", "64M"],
                 summary: "anonymous memory the forking program has touched (4 KiB pages, THP off): 0 = a small parent like lat_proc's; 64M shows the page-table copy")
         ],
         metric: "latency", unit: "ns", better: .lower)
 
     func prepare(params: [String: String], context: RunContext) throws -> PreparedBenchmark {
-        let memory = try forkParentBytes(params)
-        return try forkServerBenchmark(
+        let (memory, capped) = try forkParentBytes(params, context: context)
+        var prepared = try forkServerBenchmark(
             operation: .forkExit, touchedBytes: memory, context: context,
             what: "fork/exit_group/wait4",
             method: "fork() in the fork server pinned to the measurement CPU; the child calls only exit_group(0); one pipe round trip per batch",
             fallback: { reason in
                 // The old shape, stated: overhead-bench forks itself.
                 guard memory == 0 else {
-                    throw BenchmarkError.unsupported("memory=\(params["memory"] ?? "") needs the fork server: \(reason)")
+                    throw BenchmarkError.unsupported("bytes=\(params["bytes"] ?? "") needs the fork server: \(reason)")
                 }
                 return creationBenchmark(
                     what: "fork/_exit/waitpid",
@@ -81,16 +81,23 @@ struct ProcessFork: Benchmark {
                     ],
                     loop: { ProcessCreation.forkExit($0) })
             })
+        if let capped { prepared.warnings.append(capped) }
+        return prepared
     }
 }
 
-/// The `memory` parameter of proc.fork in bytes (absent or "0": 0).
-func forkParentBytes(_ params: [String: String]) throws(BenchmarkError) -> UInt64 {
-    guard let text = params["memory"], text != "0" else { return 0 }
-    guard let bytes = parseSize(text), bytes > 0 else {
-        throw BenchmarkError.failed("memory=\(text): expected 0 or a size such as 64M")
+/// The `bytes` parameter of proc.fork (absent or "0": 0), capped like every working set at
+/// `--memory-limit` of what MemAvailable (or the cgroup's limit) leaves, with the warning saying so.
+func forkParentBytes(_ params: [String: String], context: RunContext) throws(BenchmarkError) -> (bytes: UInt64, capped: String?) {
+    guard let text = params["bytes"], text != "0" else { return (0, nil) }
+    guard let requested = parseSize(text), requested > 0 else {
+        throw BenchmarkError.failed("bytes=\(text): expected 0 or a size such as 64M")
     }
-    return UInt64(bytes)
+    let (bytes, capped) = latencyBytes(requested: requested, memAvailable: MemInfo.available(), fraction: context.limits.memoryFraction)
+    guard bytes > 0 else {
+        throw BenchmarkError.unsupported("bytes=\(text): no memory left under --memory-limit (\(capped ?? "MemAvailable unknown"))")
+    }
+    return (UInt64(bytes), capped.map { "fork parent's " + $0 })
 }
 
 /// A creation benchmark run by a fork server pinned to the measurement CPU: `operation` per op,

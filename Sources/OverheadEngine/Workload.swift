@@ -199,7 +199,8 @@ public struct Workload: Sendable, Equatable {
             }
             var combos: [[String: String]] = [[:]]
             for spec in specs {
-                let values = unique(entry.params[spec.name] ?? spec.defaults(cpus: cpus))
+                // One spelling per value (`64m` and `64M` are one case, in this set and across sets).
+                let values = unique((entry.params[spec.name] ?? spec.defaults(cpus: cpus)).map(spec.values.canonical))
                 combos = combos.flatMap { c in values.map { v in c.merging([spec.name: v]) { $1 } } }
             }
             for var params in combos {

@@ -18,6 +18,20 @@ public enum ParamValues: Sendable, Equatable {
         }
     }
 
+    /// The one spelling of an accepted value, so that `64m`, `64M`, `64MiB` and `65536K` name the same
+    /// case (and compare matches them across sets): a size with a unit is written in the largest
+    /// binary unit that divides it (`64M`, `1536K`); plain numbers and words stay as given.
+    public func canonical(_ value: String) -> String {
+        guard case .positiveInteger(let extra) = self, !extra.contains(value),
+            let last = value.trimmingCharacters(in: .whitespaces).last, !last.isNumber,
+            let bytes = parseSize(value), bytes > 0
+        else { return value }
+        for (unit, shift) in [("T", 40), ("G", 30), ("M", 20), ("K", 10)] where bytes % (1 << shift) == 0 {
+            return "\(bytes >> shift)\(unit)"
+        }
+        return String(bytes)
+    }
+
     /// Words for an error message.
     public var hint: String {
         switch self {

@@ -278,12 +278,25 @@ struct FinishingBenchmark: Benchmark {
 
     /// proc.fork states its parent: the fork server and the memory it holds.
     @Test(.enabled(if: isX86_64)) func procForkRunsFromTheForkServer() throws {
-        let prepared = try ProcessFork().prepare(params: ["memory": "4M"], context: testContext())
+        let prepared = try ProcessFork().prepare(params: ["bytes": "4M"], context: testContext())
         defer { prepared.teardown() }
         #expect(prepared.details["parent"]?.contains("fork server") == true)
         #expect(prepared.details["parent"]?.contains("4 MiB touched") == true)
         prepared.kernel(4, 0)
         try prepared.validate()
+        #expect(prepared.warnings.isEmpty)
+    }
+
+    /// A parent larger than --memory-limit allows is capped, with the warning every working set gets.
+    @Test(.enabled(if: isX86_64)) func procForkParentIsCappedByTheMemoryLimit() throws {
+        var context = testContext()
+        context.limits.memoryFraction = 0.01
+        let available = try #require(MemInfo.available())
+        let prepared = try ProcessFork().prepare(params: ["bytes": "100T"], context: context)
+        defer { prepared.teardown() }
+        #expect(prepared.warnings.contains { $0.contains("capped at") && $0.contains("--memory-limit") })
+        let cap = Int(Double(available) * 0.01) / (2 << 20) * (2 << 20)
+        #expect(prepared.details["parent"]?.contains("\(cap >> 20) MiB touched") == true, "\(prepared.details)")
     }
 }
 

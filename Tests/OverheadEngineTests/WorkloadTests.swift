@@ -8,6 +8,21 @@ import OverheadModel
 @Suite struct WorkloadTests {
     let registry = Catalog.registry
 
+    /// `64m`, `64M` and `65536K` are one case, recorded as `64M` (sets written with either spelling
+    /// compare row by row).
+    @Test func sizeSpellingsAreOneCase() throws {
+        let w = try Workload.parse("""
+            name: t
+            benchmarks:
+              - id: mem.lat
+                params: { bytes: [64m, 64M, 65536K], pages: [4k] }
+              - id: proc.fork
+                params: { bytes: [0, 64MiB] }
+            """, path: "t.yaml")
+        let cases = try w.resolve(registry: registry)
+        #expect(cases.map(\.displayName) == ["mem.lat{bytes=64M,pages=4k}", "proc.fork{bytes=0}", "proc.fork{bytes=64M}"])
+    }
+
     @Test func expandsParamsAndDefaults() throws {
         let w = try Workload.parse("""
             name: t
@@ -123,6 +138,15 @@ import OverheadModel
         #expect(parseSize("-5") == nil)
         #expect(parseSize("K") == nil)
         #expect(parseSize("99999999999999999999G") == nil)
+        // One spelling per case: sizes with a unit are rewritten in the largest exact unit.
+        let sizes = ParamValues.positiveInteger(extra: ["0"])
+        #expect(sizes.canonical("64m") == "64M")
+        #expect(sizes.canonical("64MiB") == "64M")
+        #expect(sizes.canonical("65536K") == "64M")
+        #expect(sizes.canonical("1536k") == "1536K")
+        #expect(sizes.canonical("4096") == "4096")
+        #expect(sizes.canonical("0") == "0")
+        #expect(ParamValues.choices(["4k", "2m"]).canonical("4k") == "4k")
         #expect(ParamValues.positiveInteger(extra: ["all"]).accepts("all"))
         #expect(!ParamValues.positiveInteger(extra: []).accepts("0"))
     }
