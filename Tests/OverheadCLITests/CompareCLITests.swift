@@ -124,6 +124,20 @@ import Testing
         }
     }
 
+    /// A diff where no row could have shown the threshold claims nothing: exit 3, not "no change";
+    /// where some rows could, "no change" is said of those only.
+    @Test func diffWithoutPowerIsInconclusive() {
+        let blind = DiffSummary(regressions: [], improvements: [], thresholdPct: 5, failOn: .regression, rowCount: 59, blindRowCount: 59)
+        #expect(blind.outcome == .inconclusive)
+        #expect(blind.exitStatus == .incomplete)
+        #expect(blind.text.contains("No conclusion: none of the 59 rows can detect a 5% change"))
+        #expect(!blind.text.contains("No significant change"))
+        let some = DiffSummary(regressions: [], improvements: [], thresholdPct: 5, failOn: .regression, rowCount: 59, blindRowCount: 49)
+        #expect(some.outcome == .unchanged)
+        #expect(some.exitStatus == .success)
+        #expect(some.text.contains("No significant change of 5% or more; 49 of 59 rows cannot detect a 5% change"))
+    }
+
     @Test func diffExitStatuses() throws {
         let (text, outcome) = try diffOutput([compareFixture("bare-metal.json"), compareFixture("vm.json")])
         #expect(outcome == .regressed)
