@@ -77,6 +77,24 @@ import Testing
         #expect(c.findings[1].reliable)
     }
 
+    /// The user's report: rows that cannot see the minimum effect were counted as "noisy or measured
+    /// under steal time". Ten cases of five replicates (2/C(10, 5) ≈ 0.0079 is above 0.05/10, so no
+    /// row can reach significance), one of them noisy, none under steal.
+    @Test func noiseFindingCountsNoisyStealAndLowPowerApart() throws {
+        // Spread 4.4% (below the 5% noise threshold) and overlapping sides: inconclusive, not noisy.
+        let cases = (0..<10).map { ExplainCase(benchmark: "cpu.b\($0)", samples: [94, 97, 100, 103, 106]) }
+        var vm = (0..<9).map { ExplainCase(benchmark: "cpu.b\($0)", samples: [95, 98, 101, 104, 107]) }
+        vm.append(ExplainCase(benchmark: "cpu.b9", samples: [70, 85, 100, 115, 130]))
+        let e = try explainOf([try explainSet("bare-metal", cases, env: bareMetal), try explainSet("vm", vm)])
+        let noise = try #require(e.configurations[0].findings.first { $0.id == "noise" })
+        #expect(!noise.title.contains("noisy or measured under steal"), "\(noise.title)")
+        #expect(noise.title.hasPrefix("10 of 10 cases in vm vs bare-metal are unreliable (1 noisy, "), "\(noise.title)")
+        #expect(noise.title.hasSuffix(" unable to see a 5% difference)") && !noise.title.contains("steal"), "\(noise.title)")
+        #expect(noise.facts[0].hasPrefix("1 of 10 cases are noisy (robust spread above 5% on a side), 0 were measured under steal time above 1.0%, "), "\(noise.facts[0])")
+        // The remedy names the replicates significance needs here (2/C(12, 6) ≈ 0.0022 < 0.005), not "N".
+        #expect(noise.remedy.contains("at least 6 replicates a side, --replicates 6, for one of 10 cases"), "\(noise.remedy)")
+    }
+
     @Test func stealBelowThresholdIsIgnored() throws {
         let c = try explainOf(try exitSets(steal: 0.5)).configurations[0]
         #expect(c.findings.map(\.id) == ["vm-exit"])
