@@ -39,6 +39,27 @@ import Testing
         #expect(renderJSON(e).contains("\"nothingNotable\" : true"))
     }
 
+    /// An interrupted set with no results, or sides without a case in common, is not "nothing notable":
+    /// nothing was compared, and every format says so and why.
+    @Test func nothingComparedIsNotNothingNotable() throws {
+        let bare = try explainSet("bare-metal", [ExplainCase(benchmark: "cpu.cpuid", samples: around(50))], env: bareMetal)
+        let e = try explainOf([bare, try explainSet("vm", [])])
+        let c = e.configurations[0]
+        #expect(c.rowsCompared == 0 && c.findings.isEmpty && !c.nothingNotable)
+        let why = "Nothing compared: vm and bare-metal have no results in common; vm has no results (interrupted before any case finished, or every case skipped)."
+        let text = renderText(e)
+        #expect(text.contains("== vm against bare-metal: nothing compared (0 cases compared, 0 significantly different)\n\(why)"), "\(text)")
+        #expect(!text.contains("Nothing notable"))
+        #expect(renderMarkdown(e).contains("## vm against bare-metal: nothing compared (0 cases compared, 0 significantly different)\n\n\(why)"))
+        let json = renderJSON(e)
+        #expect(json.contains("\"nothingNotable\" : false"))
+        #expect(json.contains("\"notCompared\" : \"vm has no results (interrupted before any case finished, or every case skipped)\""), "\(json)")
+        #expect(try JSONDecoder().decode(Explanation.self, from: Data(json.utf8)) == e)
+        // Both sides measured, but different cases.
+        let apart = try explainOf([bare, try explainSet("vm", [ExplainCase(benchmark: "sys.null", samples: around(130))])])
+        #expect(renderText(apart).contains("Nothing compared: vm and bare-metal have no results in common; both have results, but of different benchmarks or parameters."))
+    }
+
     @Test func cleanFindingIsReliable() throws {
         let c = try explainOf(try exitSets()).configurations[0]
         #expect(c.findings.map(\.id) == ["vm-exit"])
