@@ -93,7 +93,7 @@ public struct NoiseRule: Rule {
             configuration: context.configuration, baseline: context.baseline, evidence: Array(worst.prefix(maximumEvidence)), facts: facts,
             cause: "The machines were busy (other guests taking CPU time, other processes) or the benchmarks are unstable at this run length, so the spread of the samples hides small differences and can fake large ones.",
             remedy: "Rerun on quiet machines without --quick (\(replicates)), with pinned and dedicated vCPUs, pool several runs per label, and check steal time in /proc/stat before trusting these figures.",
-            reference: "docs/compare.md noise flag (robust spread above \(formatFixed(context.comparison.noiseCVPct, 0))%) and minimum detectable effect; Kalibera & Jones 2013; hyperfine and google/benchmark method notes in REFERENCES.md")
+            reference: "docs/compare.md noise flag (robust spread above \(formatFixed(context.comparison.noiseCVPct, 0))%) and minimum detectable effect; Kalibera & Jones 2013; hyperfine and google/benchmark method notes in docs/references.md")
         finding.reliable = false
         return [finding]
     }
