@@ -114,6 +114,9 @@ import Testing
         #expect(noise.facts[0].hasPrefix("1 of 10 cases are noisy (robust spread above 5% on a side), 0 were measured under steal time above 1.0%, "), "\(noise.facts[0])")
         // The remedy names the replicates significance needs here (2/C(12, 6) ≈ 0.0022 < 0.005), not "N".
         #expect(noise.remedy.contains("at least 6 replicates a side, --replicates 6, for one of 10 cases"), "\(noise.remedy)")
+        // The reference names a file in the repository, not one beside it.
+        #expect(noise.reference.hasSuffix("method notes in docs/references.md"))
+        #expect(FileManager.default.fileExists(atPath: repoRoot.appendingPathComponent("docs/references.md").path))
     }
 
     @Test func stealBelowThresholdIsIgnored() throws {
