@@ -104,12 +104,16 @@ extension OverheadBench {
         static let configuration = CommandConfiguration(
             abstract: "Compare configurations (labels) against a baseline: overhead with confidence intervals.",
             discussion: """
-                Sets with the same label are merged; the observation is a replicate's median. Per benchmark ×
-                params × configuration: medians, overhead % (positive = worse), a hierarchical bootstrap confidence
-                interval of the ratio of medians, a Mann-Whitney U test on the replicates, a Benjamini–Hochberg
-                q-value, the minimum detectable effect and a verdict (overhead, improvement, equivalent,
-                inconclusive, insufficient-data), then a geometric mean per category. Exit status: 0 on success, 1 on an error (unreadable input,
-                incompatible units, --strict refusal). See docs/compare.md.
+                Sets with the same label are merged; the observation is a replicate's median. Per benchmark × \
+                params × configuration: medians, overhead % (positive = worse), a hierarchical bootstrap \
+                confidence interval of the ratio of medians, a Mann-Whitney U test on the replicates, a \
+                Benjamini–Hochberg q-value, the minimum detectable effect and a verdict (overhead, improvement, \
+                equivalent, inconclusive, insufficient-data), then a geometric mean per category. See \
+                docs/compare.md.
+
+                Exit status: 0 on success; 1 on an error in a file or the output (unreadable or invalid input, \
+                incompatible units, a --strict refusal, an output that cannot be written); 64 on a usage error \
+                (an unknown option, an option value out of range such as --alpha 2, no inputs).
                 """)
 
         @OptionGroup var source: ComparisonInputs

@@ -16,12 +16,15 @@ extension OverheadBench {
         static let configuration = CommandConfiguration(
             abstract: "Compare two result sets (A is the baseline); the exit status says whether anything moved.",
             discussion: """
-                The statistics of compare, for two sides. A row is a regression when its verdict is overhead
-                (significant after false-discovery control and at least --threshold), an improvement when it is
-                improvement. Exit status: 0 no regression, 2 a regression, 3 no regression among the benchmarks
-                both sides have but the comparison is incomplete (a side is empty or interrupted, or benchmarks are
-                on one side only), 4 improvements only (with --fail-on any), 1 an error, 64 a usage error. A side
-                may be a directory: its sets are merged. See docs/compare.md.
+                The statistics of compare, for two sides. A row is a regression when its verdict is overhead \
+                (significant after false-discovery control and at least --threshold), an improvement when it is \
+                improvement. A side may be a directory: its sets are merged. See docs/compare.md.
+
+                Exit status: 0 on no regression; 2 on a regression; 3 when there is no regression among the \
+                benchmarks both sides have but the comparison is incomplete (a side is empty or interrupted, or \
+                benchmarks are on one side only); 4 on improvements only (with --fail-on any); 1 on an error in a \
+                file or the output (unreadable or invalid input, incompatible units); 64 on a usage error (an \
+                unknown option, an option value out of range such as --threshold -1, a missing side).
                 """)
 
         @Argument(help: "The baseline: a result-set file (or a directory of them).", completion: Completions.resultSets)

@@ -8,7 +8,11 @@ extension OverheadBench {
     /// `overhead-bench env`: the environment fingerprint and the detected configuration.
     struct Env: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the environment fingerprint and the detected configuration with its reasons.")
+            abstract: "Show the environment fingerprint and the detected configuration with its reasons.",
+            discussion: """
+                Exit status: 0 on success; 1 on an error in the output (a fingerprint that cannot be encoded as \
+                JSON); 64 on a usage error (an unknown option).
+                """)
 
         @Flag(help: "Print the fingerprint as JSON (the `environment` object of a result set).")
         var json = false

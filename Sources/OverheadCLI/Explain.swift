@@ -22,11 +22,15 @@ extension OverheadBench {
         static let configuration = CommandConfiguration(
             abstract: "Explain the overhead: recognised signatures (VM exits, clocksource, nested paging, ...) with evidence, cause and remedy.",
             discussion: """
-                Compares every configuration (label) with the baseline exactly as `compare` does, then applies the rules
-                in docs/explain.md to the significant differences. Each finding lists the comparison rows it rests on,
-                the likely cause, a remedy and a published reference; findings whose evidence is noisy or was measured
-                under steal time are marked unreliable first. "Nothing notable" is a valid answer.
-                Exit status: 0 on success, 1 on an error (unreadable input, incompatible units, a bad option).
+                Compares every configuration (label) with the baseline exactly as `compare` does, then applies the \
+                rules in docs/explain.md to the significant differences. Each finding lists the comparison rows it \
+                rests on, the likely cause, a remedy and a published reference (docs/references.md); findings \
+                whose evidence is noisy or was measured under steal time are marked unreliable first. "Nothing \
+                notable" is a valid answer; "Nothing compared" says why no case could be compared.
+
+                Exit status: 0 on success; 1 on an error in a file or the output (unreadable or invalid input, \
+                incompatible units, an output that cannot be written); 64 on a usage error (an unknown option, an \
+                option value out of range such as --steal -1 or --alpha 2, no inputs).
                 """)
 
         @OptionGroup var source: ComparisonInputs

@@ -7,7 +7,11 @@ extension OverheadBench {
     /// `overhead-bench list`: every benchmark id with its description, params and unit.
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the benchmark ids with a one-line description, their params and unit.")
+            abstract: "List the benchmark ids with a one-line description, their params and unit.",
+            discussion: """
+                Exit status: 0 on success; 1 on an error (libpfm4 cannot list events for --events, an output \
+                that cannot be written); 64 on a usage error (an unknown option).
+                """)
 
         @Flag(help: "List the performance events libpfm4 offers for the PMUs present (names for run --events).")
         var events = false

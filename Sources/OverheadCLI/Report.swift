@@ -13,11 +13,16 @@ extension OverheadBench {
         static let configuration = CommandConfiguration(
             abstract: "Write one self-contained HTML page (inline CSS and SVG charts) comparing result sets.",
             discussion: """
-                Sets are grouped by label and compared as by `compare` (same statistics and defaults). With a single
-                label the page shows the figures without overheads. The file is written atomically, never
-                overwrites an existing one without --force, and never replaces anything but a regular file (a
-                device, FIFO, socket, directory or symbolic link is refused even with --force); `--output -`
+                Sets are grouped by label and compared as by `compare` (same statistics and defaults). With a \
+                single label the page shows the figures without overheads. The file is written atomically, never \
+                overwrites an existing one without --force, and never replaces anything but a regular file (a \
+                device, FIFO, socket, directory or symbolic link is refused even with --force); `--output -` \
                 writes to stdout. See docs/report.md.
+
+                Exit status: 0 on success; 1 on an error in a file or the output (unreadable or invalid input, \
+                incompatible units, an existing file without --force, a destination that is not a regular file \
+                or cannot be written); 64 on a usage error (an unknown option, an option value out of range such \
+                as --alpha 2, no inputs, no --output).
                 """)
 
         @Argument(help: "Result-set files, or directories searched recursively for *.json.", completion: Completions.resultSets)

@@ -140,7 +140,7 @@ public struct Finding: Codable, Sendable, Equatable {
     public var cause: String
     /// The remedy, one sentence.
     public var remedy: String
-    /// The published figure or source it matches (from REFERENCES.md).
+    /// The published figure or source it matches (from docs/references.md).
     public var reference: String
     /// False when its evidence is noisy or was measured under steal time.
     public var reliable: Bool

@@ -89,3 +89,33 @@ private func exactUpperTail(_ k: Int, _ m: Int, _ n: Int) -> Double {
     for u in k...maxU { tail += dist[u] }
     return tail / total
 }
+
+/// The fewest replicates a side with which one row of a comparison of `rows` rows can be
+/// significant after the Benjamini–Hochberg correction at false discovery rate `alpha`.
+///
+/// With n replicates a side the exact two-sided Mann-Whitney test's smallest p-value is
+/// 2 / C(2n, n) (both sides fully separated; Mann & Whitney 1947). When only one row differs,
+/// Benjamini–Hochberg gives it q = m·p for m rows tested, and the verdict needs q < α, so the
+/// answer is the smallest n with 2 / C(2n, n) < α/m: 7 for 59 rows at α = 0.05
+/// (2/3432 ≈ 0.00058 < 0.00085; 6 gives 2/924 ≈ 0.0022), 4 for one row (2/70 ≈ 0.029; 3 gives 0.1).
+/// Above 8 a side `mannWhitneyU` uses the normal approximation, whose smallest p-value is larger,
+/// so from there the smallest p is that of the test as run. nil when `alpha` is not in (0, 1).
+/// This is about reaching significance; the comparator's separate floor (`minimumReplicates`)
+/// for any verdict still applies.
+public func replicatesNeeded(rows: Int, alpha: Double) -> Int? {
+    guard alpha > 0 && alpha < 1 else { return nil }
+    let level = alpha / Double(max(rows, 1))
+    // The normal approximation's smallest p falls below 1e-300 well before 1,000 a side.
+    var choose = 1  // C(2n, n), exact in integers while the test is exact
+    for n in 1...1000 {
+        let p: Double
+        if n <= 8 {
+            choose = choose * (2 * n - 1) * (2 * n) / (n * n)
+            p = 2 / Double(choose)
+        } else {
+            p = mannWhitneyU(sortedX: (0..<n).map(Double.init), sortedY: (n..<2 * n).map(Double.init)).pValue
+        }
+        if p < level { return n }
+    }
+    return nil
+}

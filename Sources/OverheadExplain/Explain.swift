@@ -40,12 +40,24 @@ public func explain(
         configurations.append(ConfigurationFindings(
             configuration: info.label, baseline: comparison.baseline.label, rowsCompared: rows.count,
             significantRows: rows.filter { $0.verdict == .overhead || $0.verdict == .improvement }.count,
-            findings: ordered.map(\.finding)))
+            findings: ordered.map(\.finding),
+            notCompared: rows.isEmpty ? whyNothingCompared(info.label, baseline: comparison.baseline.label, sets: sets) : nil))
     }
     return Explanation(
         baseline: comparison.baseline.label, configurations: configurations, rules: rules.map(\.id), alpha: comparison.alpha,
         noiseCVPct: comparison.noiseCVPct, stealThresholdPct: options.stealThresholdPct,
         environmentDifferences: comparison.environmentDifferences)
+}
+
+/// Why a configuration has no row: a side without results (an interrupted or all-skipped set),
+/// or two sides that share no benchmark × params.
+func whyNothingCompared(_ label: String, baseline: String, sets: [String: [ResultSet]]) -> String {
+    func results(_ l: String) -> Int { (sets[l] ?? []).reduce(0) { $0 + $1.results.count } }
+    let empty = [baseline, label].filter { results($0) == 0 }
+    if !empty.isEmpty {
+        return "\(empty.joined(separator: " and ")) \(empty.count == 1 ? "has" : "have") no results (interrupted before any case finished, or every case skipped)"
+    }
+    return "both have results, but of different benchmarks or parameters"
 }
 
 /// Marks a finding unreliable when any of its evidence is noisy, was measured under steal, or

@@ -14,18 +14,24 @@ public struct ConfigurationFindings: Codable, Sendable, Equatable {
     public var significantRows: Int
     /// Findings, noise first, then by severity (highest first), then in rule order.
     public var findings: [Finding]
-    /// True when no rule fired: "nothing notable".
-    public var nothingNotable: Bool { findings.isEmpty }
+    /// Why no case was compared (no results on a side, or none in common); nil when some were.
+    public var notCompared: String?
+    /// True when cases were compared and no rule fired: "nothing notable". False when nothing was
+    /// compared, since then nothing could have been noticed.
+    public var nothingNotable: Bool { findings.isEmpty && notCompared == nil }
 
-    private enum CodingKeys: String, CodingKey { case configuration, baseline, rowsCompared, significantRows, findings, nothingNotable }
+    private enum CodingKeys: String, CodingKey {
+        case configuration, baseline, rowsCompared, significantRows, findings, notCompared, nothingNotable
+    }
 
     /// A configuration's findings.
-    public init(configuration: String, baseline: String, rowsCompared: Int, significantRows: Int, findings: [Finding]) {
+    public init(configuration: String, baseline: String, rowsCompared: Int, significantRows: Int, findings: [Finding], notCompared: String? = nil) {
         self.configuration = configuration
         self.baseline = baseline
         self.rowsCompared = rowsCompared
         self.significantRows = significantRows
         self.findings = findings
+        self.notCompared = notCompared
     }
 
     /// Decodes the stored fields (`nothingNotable` is derived).
@@ -36,6 +42,7 @@ public struct ConfigurationFindings: Codable, Sendable, Equatable {
         rowsCompared = try c.decode(Int.self, forKey: .rowsCompared)
         significantRows = try c.decode(Int.self, forKey: .significantRows)
         findings = try c.decode([Finding].self, forKey: .findings)
+        notCompared = try c.decodeIfPresent(String.self, forKey: .notCompared)
     }
 
     /// Encodes every field, `nothingNotable` included, so scripts need not count.
@@ -46,6 +53,7 @@ public struct ConfigurationFindings: Codable, Sendable, Equatable {
         try c.encode(rowsCompared, forKey: .rowsCompared)
         try c.encode(significantRows, forKey: .significantRows)
         try c.encode(findings, forKey: .findings)
+        try c.encodeIfPresent(notCompared, forKey: .notCompared)
         try c.encode(nothingNotable, forKey: .nothingNotable)
     }
 }

@@ -32,13 +32,15 @@ public func renderJSON(_ explanation: Explanation) -> String {
 
 /// The headline of one configuration: `vm against bare-metal: 2 findings (61 cases, 4 significant)`.
 func heading(_ c: ConfigurationFindings) -> String {
-    let count = c.findings.isEmpty ? "nothing notable" : "\(c.findings.count) finding\(c.findings.count == 1 ? "" : "s")"
+    let count = c.notCompared != nil ? "nothing compared"
+        : c.findings.isEmpty ? "nothing notable" : "\(c.findings.count) finding\(c.findings.count == 1 ? "" : "s")"
     return "\(c.configuration) against \(c.baseline): \(count) (\(c.rowsCompared) cases compared, \(c.significantRows) significantly different)"
 }
 
-/// Why nothing was found, in words.
+/// Why nothing was found, in words: nothing compared, nothing significant, or no known signature.
 func nothingNotable(_ c: ConfigurationFindings) -> String {
-    c.significantRows == 0
+    if let why = c.notCompared { return "Nothing compared: \(c.configuration) and \(c.baseline) have no results in common; \(why)." }
+    return c.significantRows == 0
         ? "Nothing notable: no case differs significantly from \(c.baseline)."
         : "Nothing notable: \(c.significantRows) case\(c.significantRows == 1 ? " differs" : "s differ") significantly, but none matches a known signature of hypervisor overhead (see `compare` for the figures)."
 }

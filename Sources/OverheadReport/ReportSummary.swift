@@ -73,8 +73,9 @@ extension ReportBuilder {
     }
 
     /// One sentence on how much of a configuration's data is trustworthy and what it can resolve:
-    /// noisy, inconclusive and insufficient rows, and the median minimum detectable effect.
-    func resolution(_ rows: [ComparisonRow], minEffect: Double) -> String {
+    /// noisy, inconclusive and insufficient rows, and the median minimum detectable effect; when no
+    /// row has one, the replicates a side that significance needs at this row count and α.
+    func resolution(_ rows: [ComparisonRow], minEffect: Double, alpha: Double, minimumReplicates: Int) -> String {
         guard !rows.isEmpty else { return "No rows to judge." }
         let n = rows.count
         let noisy = rows.filter(\.noisy).count
@@ -83,7 +84,14 @@ extension ReportBuilder {
         var text = "Data quality: \(share(noisy)) rows noisy, \(share(open)) without a verdict (inconclusive or insufficient data). "
         let mdes = rows.compactMap(\.mdePct).filter(\.isFinite).sorted()
         if mdes.isEmpty {
-            text += "No row has enough replicates to say what it can resolve; rerun with at least 5 replicates a side."
+            // The family Benjamini–Hochberg corrects over: the rows with a test.
+            let tested = rows.filter { $0.verdict != .insufficientData && $0.pValue != nil }.count
+            let m = tested > 0 ? tested : n
+            let needed = replicatesNeeded(rows: m, alpha: alpha) ?? minimumReplicates
+            text += "No row can resolve any difference: for one of \(m) rows to be significant at false discovery rate \(String(format: "%g", alpha)), the rank test's smallest p-value, 2/C(2n, n) with n replicates a side, must be below \(String(format: "%g", alpha))/\(m), which takes \(needed) replicates a side"
+            text += needed >= minimumReplicates
+                ? "; rerun with at least \(needed)."
+                : " (a verdict needs \(minimumReplicates)); rerun with at least \(minimumReplicates)."
         } else {
             let mid = mdes[mdes.count / 2]
             let fine = mdes.filter { $0 <= minEffect }.count
@@ -126,7 +134,7 @@ extension ReportBuilder {
                 }
                 text += ")"
                 m.raw("<li>\(text)</li>")
-                m.raw("<li class=\"resolve\">\(escapeHTML(resolution(mine, minEffect: c.minEffectPct)))</li>")
+                m.raw("<li class=\"resolve\">\(escapeHTML(resolution(mine, minEffect: c.minEffectPct, alpha: c.alpha, minimumReplicates: c.minimumReplicates)))</li>")
             }
         }
         let cats = c.categories

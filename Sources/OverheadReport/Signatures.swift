@@ -1,5 +1,5 @@
 /// A category's heading and what published work says its overhead looks like (the ranges of
-/// /work/shared/REFERENCES.md, with their sources), so a reader can tell an expected figure from a
+/// docs/references.md, with their sources), so a reader can tell an expected figure from a
 /// surprising one.
 struct CategoryNote {
     var title: String

@@ -98,3 +98,28 @@ import Testing
         #expect(table == renderListMarkdown(Catalog.registry), "run scripts/update-readme-benchmarks")
     }
 }
+
+/// The help of every reading command states the statuses of the README's table, 64 included, and
+/// its paragraphs carry no hard line breaks (ArgumentParser wraps them to the terminal).
+@Suite struct HelpExitStatusTests {
+    static let commands: [(String, CommandConfiguration)] = [
+        ("compare", OverheadBench.Compare.configuration), ("diff", OverheadBench.Diff.configuration),
+        ("export", OverheadBench.Export.configuration), ("report", OverheadBench.Report.configuration),
+        ("explain", OverheadBench.Explain.configuration), ("env", OverheadBench.Env.configuration),
+        ("list", OverheadBench.List.configuration),
+    ]
+
+    @Test(arguments: commands.map(\.0))
+    func helpStatesExitStatuses(command: String) throws {
+        let discussion = try #require(Self.commands.first { $0.0 == command }?.1.discussion)
+        #expect(discussion.contains("Exit status: 0 on "), "\(command)")
+        #expect(discussion.contains("1 on an error"), "\(command)")
+        #expect(discussion.contains("64 on a usage error"), "\(command)")
+        #expect(!discussion.contains("a bad option"), "\(command): a bad option value is 64, not 1")
+        for paragraph in discussion.trimmingCharacters(in: .newlines).components(separatedBy: "\n\n") {
+            #expect(!paragraph.contains("\n"), "\(command): hard line break in \"\(paragraph.prefix(60))…\"")
+        }
+        // The statuses of diff and no other.
+        #expect(discussion.contains("2 on a regression") == (command == "diff"))
+    }
+}

@@ -46,6 +46,25 @@ import Testing
         #expect(mannWhitneyU(sortedX: [], sortedY: [1]).pValue == 1)
     }
 
+    /// Smallest exact p 2/C(2n, n) must be below α/m: 2/3432 ≈ 0.00058 < 0.05/59 ≈ 0.00085 while
+    /// 2/924 ≈ 0.0022 is not; one row: 2/70 ≈ 0.029 < 0.05, 2/20 = 0.1 is not (nor below α = 0.1,
+    /// since q < α is strict); 100 rows: 2/12870 ≈ 0.00016 < 0.0005.
+    @Test func replicatesNeededForSignificanceAfterFDR() {
+        #expect(replicatesNeeded(rows: 59, alpha: 0.05) == 7)
+        #expect(replicatesNeeded(rows: 1, alpha: 0.05) == 4)
+        #expect(replicatesNeeded(rows: 10, alpha: 0.05) == 6)
+        #expect(replicatesNeeded(rows: 100, alpha: 0.05) == 8)
+        #expect(replicatesNeeded(rows: 59, alpha: 0.01) == 8)
+        #expect(replicatesNeeded(rows: 1, alpha: 0.1) == 4)
+        #expect(replicatesNeeded(rows: 0, alpha: 0.05) == 4)
+        // Beyond 8 a side the test's normal approximation sets the floor: 9 a side gives 0.00041,
+        // 10 gives 0.00018, 11 gives 0.000082 < 0.05/400 = 0.000125 (the exact 2/C(18, 9) would say 9).
+        #expect(replicatesNeeded(rows: 400, alpha: 0.05) == 11)
+        #expect(replicatesNeeded(rows: 1000, alpha: 0.05) == 12)
+        #expect(replicatesNeeded(rows: 59, alpha: 0) == nil)
+        #expect(replicatesNeeded(rows: 59, alpha: 1) == nil)
+    }
+
     /// The O(1) bootstrap median must have exactly the distribution of "resample, take the median":
     /// compare its frequencies with full enumeration of all n^n resamples.
     @Test(arguments: [[1.0, 2, 4, 8], [1.0, 2, 3, 5, 8], [2.0, 2, 3, 7, 7, 9]])

@@ -39,6 +39,27 @@ import Testing
         #expect(renderJSON(e).contains("\"nothingNotable\" : true"))
     }
 
+    /// An interrupted set with no results, or sides without a case in common, is not "nothing notable":
+    /// nothing was compared, and every format says so and why.
+    @Test func nothingComparedIsNotNothingNotable() throws {
+        let bare = try explainSet("bare-metal", [ExplainCase(benchmark: "cpu.cpuid", samples: around(50))], env: bareMetal)
+        let e = try explainOf([bare, try explainSet("vm", [])])
+        let c = e.configurations[0]
+        #expect(c.rowsCompared == 0 && c.findings.isEmpty && !c.nothingNotable)
+        let why = "Nothing compared: vm and bare-metal have no results in common; vm has no results (interrupted before any case finished, or every case skipped)."
+        let text = renderText(e)
+        #expect(text.contains("== vm against bare-metal: nothing compared (0 cases compared, 0 significantly different)\n\(why)"), "\(text)")
+        #expect(!text.contains("Nothing notable"))
+        #expect(renderMarkdown(e).contains("## vm against bare-metal: nothing compared (0 cases compared, 0 significantly different)\n\n\(why)"))
+        let json = renderJSON(e)
+        #expect(json.contains("\"nothingNotable\" : false"))
+        #expect(json.contains("\"notCompared\" : \"vm has no results (interrupted before any case finished, or every case skipped)\""), "\(json)")
+        #expect(try JSONDecoder().decode(Explanation.self, from: Data(json.utf8)) == e)
+        // Both sides measured, but different cases.
+        let apart = try explainOf([bare, try explainSet("vm", [ExplainCase(benchmark: "sys.null", samples: around(130))])])
+        #expect(renderText(apart).contains("Nothing compared: vm and bare-metal have no results in common; both have results, but of different benchmarks or parameters."))
+    }
+
     @Test func cleanFindingIsReliable() throws {
         let c = try explainOf(try exitSets()).configurations[0]
         #expect(c.findings.map(\.id) == ["vm-exit"])
@@ -75,6 +96,27 @@ import Testing
         #expect(c.findings[0].facts[2].contains("threshold 5.0%; this data cannot see differences below"))
         // The CPUID evidence itself is clean.
         #expect(c.findings[1].reliable)
+    }
+
+    /// The user's report: rows that cannot see the minimum effect were counted as "noisy or measured
+    /// under steal time". Ten cases of five replicates (2/C(10, 5) ≈ 0.0079 is above 0.05/10, so no
+    /// row can reach significance), one of them noisy, none under steal.
+    @Test func noiseFindingCountsNoisyStealAndLowPowerApart() throws {
+        // Spread 4.4% (below the 5% noise threshold) and overlapping sides: inconclusive, not noisy.
+        let cases = (0..<10).map { ExplainCase(benchmark: "cpu.b\($0)", samples: [94, 97, 100, 103, 106]) }
+        var vm = (0..<9).map { ExplainCase(benchmark: "cpu.b\($0)", samples: [95, 98, 101, 104, 107]) }
+        vm.append(ExplainCase(benchmark: "cpu.b9", samples: [70, 85, 100, 115, 130]))
+        let e = try explainOf([try explainSet("bare-metal", cases, env: bareMetal), try explainSet("vm", vm)])
+        let noise = try #require(e.configurations[0].findings.first { $0.id == "noise" })
+        #expect(!noise.title.contains("noisy or measured under steal"), "\(noise.title)")
+        #expect(noise.title.hasPrefix("10 of 10 cases in vm vs bare-metal are unreliable (1 noisy, "), "\(noise.title)")
+        #expect(noise.title.hasSuffix(" unable to see a 5% difference)") && !noise.title.contains("steal"), "\(noise.title)")
+        #expect(noise.facts[0].hasPrefix("1 of 10 cases are noisy (robust spread above 5% on a side), 0 were measured under steal time above 1.0%, "), "\(noise.facts[0])")
+        // The remedy names the replicates significance needs here (2/C(12, 6) ≈ 0.0022 < 0.005), not "N".
+        #expect(noise.remedy.contains("at least 6 replicates a side, --replicates 6, for one of 10 cases"), "\(noise.remedy)")
+        // The reference names a file in the repository, not one beside it.
+        #expect(noise.reference.hasSuffix("method notes in docs/references.md"))
+        #expect(FileManager.default.fileExists(atPath: repoRoot.appendingPathComponent("docs/references.md").path))
     }
 
     @Test func stealBelowThresholdIsIgnored() throws {

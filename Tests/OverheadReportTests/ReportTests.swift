@@ -399,4 +399,27 @@ let hostile = "<script>alert(1)</script>\"'&"
         let none = renderReport(ReportInput(groups: groups, comparison: c, benchmarks: []))
         #expect(none.contains("finds nothing notable"))
     }
+
+    /// 59 rows with 6 replicates a side: 2/C(12, 6) ≈ 0.0022 is above 0.05/59 ≈ 0.00085, so no row has
+    /// an MDE, and the page must ask for 7 a side (2/C(14, 7) ≈ 0.00058), not the verdict floor of 5.
+    @Test func replicateAdviceFollowsRowCountAndAlpha() throws {
+        func side(_ label: String, _ shift: Double) throws -> LoadedSet {
+            try syntheticSet(label: label, id: label, results: (0..<59).map { b in
+                ("cpu.b\(b)", [:], "ns", .lower, (0..<6).map { 100 + shift + Double($0) * 0.5 })
+            })
+        }
+        let groups = groupByLabel([try side("bare-metal", 0), try side("vm", 1)])
+        let c = try compare(groups: groups, baseline: "bare-metal")
+        #expect(c.rows.count == 59 && c.rows.allSatisfy { $0.mdePct == nil && $0.baselineReplicates == 6 })
+        let html = renderReport(ReportInput(groups: groups, comparison: c, benchmarks: []))
+        #expect(html.contains("must be below 0.05/59, which takes 7 replicates a side; rerun with at least 7."), "\(html)")
+        #expect(!html.contains("at least 5 replicates"))
+        // One row: the rank test alone needs 4, below the verdict floor of 5, which the advice keeps.
+        let one = groupByLabel([
+            try syntheticSet(label: "bare-metal", id: "a", results: [("cpu.b", [:], "ns", .lower, [1, 2, 3])]),
+            try syntheticSet(label: "vm", id: "b", results: [("cpu.b", [:], "ns", .lower, [1, 2, 3])]),
+        ])
+        let small = renderReport(ReportInput(groups: one, comparison: try compare(groups: one, baseline: "bare-metal"), benchmarks: []))
+        #expect(small.contains("which takes 4 replicates a side (a verdict needs 5); rerun with at least 5."))
+    }
 }
