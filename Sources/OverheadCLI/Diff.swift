@@ -22,7 +22,8 @@ extension OverheadBench {
 
                 Exit status: 0 on no regression; 2 on a regression; 3 when there is no regression among the \
                 benchmarks both sides have but the comparison is incomplete (a side is empty or interrupted, or \
-                benchmarks are on one side only); 4 on improvements only (with --fail-on any); 1 on an error in a \
+                benchmarks are on one side only) or when no row could have detected a change of --threshold (too \
+                few replicates or too much noise for any verdict: "no change" would be unsupported); 4 on improvements only (with --fail-on any); 1 on an error in a \
                 file or the output (unreadable or invalid input, incompatible units); 64 on a usage error (an \
                 unknown option, an option value out of range such as --threshold -1, a missing side).
                 """)
