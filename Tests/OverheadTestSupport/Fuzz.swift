@@ -22,6 +22,11 @@ package struct FuzzBudget {
         }
         iterations = seconds == nil ? defaultIterations : Int.max
         deadline = seconds.map { Date().addingTimeInterval($0) }
+        // Said before the first input, unbuffered: a crash (a signal, not a recorded issue) must
+        // still leave the seed that replays it (FUZZ_SEED=…).
+        if seconds != nil {
+            FileHandle.standardError.write(Data("fuzz: seed \(seed) (replay with FUZZ_SEED=\(seed))\n".utf8))
+        }
     }
 
     /// Whether iteration `i` should run.
