@@ -132,7 +132,7 @@ func barChart(id: String, title: String, axisLabel: String, groups: [BarGroup], 
         out.append("<text class=\"tick\" x=\"\(px)\" y=\"\(coord(top + plotHeight + 14))\" text-anchor=\"middle\">\(escapeHTML(formatTick(t)))%</text>")
     }
     out.append("<line class=\"zero\" x1=\"\(coord(x(0)))\" y1=\"\(coord(top - 6))\" x2=\"\(coord(x(0)))\" y2=\"\(coord(top + plotHeight))\"/>")
-    out.append("<text class=\"axis-label\" x=\"\(coord(left + plotWidth / 2))\" y=\"\(coord(top + plotHeight + 30))\" text-anchor=\"middle\">\(escapeHTML(axisLabel + (clipped ? " (axis cut; » marks a longer bar)" : "")))</text>")
+    out.append("<text class=\"axis-label\" x=\"\(coord(left + plotWidth / 2))\" y=\"\(coord(top + plotHeight + 30))\" text-anchor=\"middle\">\(escapeHTML(axisLabel + (clipped ? " (axis cut; » marks a longer bar, › or ‹ a longer interval)" : "")))</text>")
 
     var y = top
     for (gi, group) in groups.enumerated() {
@@ -147,7 +147,9 @@ func barChart(id: String, title: String, axisLabel: String, groups: [BarGroup], 
             }
             if let v = bar.value, v.isFinite {
                 let x0 = x(0), x1 = x(clamp(v))
-                out.append("<rect class=\"bar \(bar.cssClass)\" x=\"\(coord(min(x0, x1)))\" y=\"\(coord(mid - 6))\" width=\"\(coord(max(abs(x1 - x0), 1)))\" height=\"12\"><title>\(escapeHTML("\(group.label) \(bar.series): \(bar.annotation)"))</title></rect>")
+                // The tooltip carries the interval too: a whisker cut at the axis still reads in full.
+                let interval = bar.low != nil || bar.high != nil ? ", interval \(formatInterval(bar.low, bar.high))" : ""
+                out.append("<rect class=\"bar \(bar.cssClass)\" x=\"\(coord(min(x0, x1)))\" y=\"\(coord(mid - 6))\" width=\"\(coord(max(abs(x1 - x0), 1)))\" height=\"12\"><title>\(escapeHTML("\(group.label) \(bar.series): \(bar.annotation)\(interval)"))</title></rect>")
                 if v > high || v < low {
                     let edge = v > high ? x(high) : x(low)
                     let anchor = v > high ? "end" : "start"
@@ -159,6 +161,11 @@ func barChart(id: String, title: String, axisLabel: String, groups: [BarGroup], 
                 out.append("<line class=\"whisker\" x1=\"\(coord(a))\" y1=\"\(coord(mid))\" x2=\"\(coord(b))\" y2=\"\(coord(mid))\"/>")
                 for end in [(lo, a), (hi, b)] where end.0 >= low && end.0 <= high {
                     out.append("<line class=\"whisker\" x1=\"\(coord(end.1))\" y1=\"\(coord(mid - 4))\" x2=\"\(coord(end.1))\" y2=\"\(coord(mid + 4))\"/>")
+                }
+                // An interval end beyond the cut axis gets an arrow at the edge, like a long bar.
+                for end in [lo, hi] where end > high || end < low {
+                    let edge = end > high ? x(high) : x(low)
+                    out.append("<text class=\"clip-mark\" x=\"\(coord(edge + (end > high ? -2 : 2)))\" y=\"\(coord(mid - 3))\" text-anchor=\"\(end > high ? "end" : "start")\">\(end > high ? "›" : "‹")</text>")
                 }
             }
             out.append("<text class=\"annotation \(bar.cssClass)-text\" x=\"\(coord(left + plotWidth + 8))\" y=\"\(coord(mid + 4))\">\(escapeHTML(bar.annotation))</text>")

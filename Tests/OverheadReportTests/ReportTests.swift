@@ -302,6 +302,19 @@ let hostile = "<script>alert(1)</script>\"'&"
     }
 }
 
+/// An interval far wider than the cut axis is marked at the edge and given in full in the tooltip
+/// (a reader saw a ±25% whisker for an interval of [-79%, +748%]).
+@Suite struct ChartClippingTests {
+    @Test func clippedIntervalIsMarkedAndStatedInFull() {
+        let small = (0..<8).map { BarGroup(label: "b\($0)", bars: [Bar(series: "vm", value: 2, low: 1, high: 3, cssClass: "v-equivalent", annotation: "+2.0%")]) }
+        let wide = BarGroup(label: "mem.lat 4M", bars: [Bar(series: "vm", value: 5, low: -79.1, high: 747.6, cssClass: "v-inconclusive", annotation: "+5.0% inconclusive")])
+        let svg = barChart(id: "c", title: "t", axisLabel: "overhead", groups: small + [wide], legend: [], description: "d")
+        #expect(svg.contains("interval [-79.1%, +747.6%]"))
+        #expect(svg.contains(">›</text>"))
+        #expect(svg.contains("› or ‹ a longer interval"))
+    }
+}
+
 @Suite struct ReportCLITests {
     func command(_ args: [String]) throws -> OverheadBench.Report {
         try #require(try OverheadBench.parseAsRoot(["report"] + args) as? OverheadBench.Report)
