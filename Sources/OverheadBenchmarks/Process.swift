@@ -125,19 +125,10 @@ func forkServerBenchmark(
         what: what,
         details: [
             "method": method,
-            "parent": "fork server: \(server.fileBytes)-byte static x86-64 program, \(formatBytes(touchedBytes)) touched (\(size)), pinned to CPU \(context.measurementCPU)",
+            "parent": "fork server: \(server.fileBytes)-byte static x86-64 program, \(formatSize(touchedBytes)) touched (\(size)), pinned to CPU \(context.measurementCPU)",
         ],
         teardown: { server.stop() },
         loop: { server.run($0, operation) })
-}
-
-/// "0 B", "64 MiB": a byte count for a sentence.
-func formatBytes(_ bytes: UInt64) -> String {
-    if bytes == 0 { return "0 B" }
-    for (unit, shift) in [("GiB", UInt64(30)), ("MiB", 20), ("KiB", 10)] where bytes % (1 << shift) == 0 {
-        return "\(bytes >> shift) \(unit)"
-    }
-    return "\(bytes) B"
 }
 
 /// `proc.thread`: `pthread_create` of an empty routine and `pthread_join`.

@@ -234,11 +234,14 @@ public struct Workload: Sendable, Equatable {
         var block = 0
         var inComment = false
         var previous: Unicode.Scalar = "\n"
+        // libyaml's line breaks: LF, CR (CR LF is one), NEL, LS, PS. A comment ends at any of them,
+        // so a `[` after U+2028 inside a "comment" is flow nesting to the parser (a fuzz input hid
+        // 7,500 of them that way and overflowed the stack).
+        func isBreak(_ c: Unicode.Scalar) -> Bool {
+            c == "\n" || c == "\r" || c == "\u{85}" || c == "\u{2028}" || c == "\u{2029}"
+        }
         for c in text.unicodeScalars {
-            // libyaml's line breaks: LF, CR (CR LF is one), NEL, LS, PS. A comment ends at any of
-            // them, so a `[` after U+2028 inside a "comment" is flow nesting to the parser (a fuzz
-            // input hid 7,500 of them that way and overflowed the stack).
-            if c == "\n" || c == "\r" || c == "\u{85}" || c == "\u{2028}" || c == "\u{2029}" {
+            if isBreak(c) {
                 if !(c == "\n" && previous == "\r") { line += 1 }
                 atLineStart = true
                 block = 0
@@ -256,8 +259,7 @@ public struct Workload: Sendable, Equatable {
                 }
                 atLineStart = false
             }
-            if c == "#" && (previous == " " || previous == "\t" || previous == "\n" || previous == "\r" || previous == "\u{85}"
-                || previous == "\u{2028}" || previous == "\u{2029}") { inComment = true }
+            if c == "#" && (previous == " " || previous == "\t" || isBreak(previous)) { inComment = true }
             if !inComment {
                 if c == "[" || c == "{" {
                     flow += 1

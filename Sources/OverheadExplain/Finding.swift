@@ -103,10 +103,3 @@ func parseBytes(_ text: String) -> UInt64? {
     parseSize(text).map(UInt64.init)
 }
 
-/// `256 KiB`, `4 MiB`, `1 GiB`.
-func formatSize(_ bytes: UInt64) -> String {
-    if bytes >= 1 << 30, bytes % (1 << 30) == 0 { return "\(bytes >> 30) GiB" }
-    if bytes >= 1 << 20, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
-    if bytes >= 1 << 10, bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
-    return "\(bytes) B"
-}

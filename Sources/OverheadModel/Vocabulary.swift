@@ -96,6 +96,15 @@ extension WorkloadInfo {
     public var isolation: ReplicateIsolation? { ReplicateIsolation(rawValue: replicateIsolation) }
 }
 
+/// A byte count for a sentence in the largest binary unit that divides it exactly: `256 KiB`,
+/// `4 MiB`, `1 GiB`, `0 B`, `1000 B` (explain's findings, a fork parent's size).
+public func formatSize(_ bytes: UInt64) -> String {
+    if bytes >= 1 << 30, bytes % (1 << 30) == 0 { return "\(bytes >> 30) GiB" }
+    if bytes >= 1 << 20, bytes % (1 << 20) == 0 { return "\(bytes >> 20) MiB" }
+    if bytes >= 1 << 10, bytes % (1 << 10) == 0 { return "\(bytes >> 10) KiB" }
+    return "\(bytes) B"
+}
+
 /// The one size parser of the project (workload params, export's byte columns, explain): `4096`,
 /// `16K`, `256M`, `1G`, `2T` (binary multiples, either case), optionally followed by `B` or `iB` as
 /// other tools write sizes (`16KB`, `2MiB`, `4096B`). Nil for anything else, a negative number, or

@@ -122,6 +122,12 @@ func barChart(id: String, title: String, axisLabel: String, groups: [BarGroup], 
     high = max(high, ticks.last ?? high)
     let x = Scale(domain: (low, high), range: (left, left + plotWidth), log: false)
     func clamp(_ v: Double) -> Double { min(max(v, low), high) }
+    // A value beyond the cut axis: `glyph` at the edge it passes (a long bar, an interval end).
+    func clipMark(_ v: Double, y: Double, glyph: (beyondHigh: String, beyondLow: String)) -> String {
+        let beyondHigh = v > high
+        let edge = beyondHigh ? x(high) : x(low)
+        return "<text class=\"clip-mark\" x=\"\(coord(edge + (beyondHigh ? -2 : 2)))\" y=\"\(coord(y))\" text-anchor=\"\(beyondHigh ? "end" : "start")\">\(beyondHigh ? glyph.beyondHigh : glyph.beyondLow)</text>"
+    }
 
     var out = svgOpen(id: id, width: width, height: height, title: title, description: description)
     out.append("<text class=\"chart-title\" x=\"0\" y=\"14\">\(escapeHTML(title))</text>")
@@ -150,11 +156,7 @@ func barChart(id: String, title: String, axisLabel: String, groups: [BarGroup], 
                 // The tooltip carries the interval too: a whisker cut at the axis still reads in full.
                 let interval = bar.low != nil || bar.high != nil ? ", interval \(formatInterval(bar.low, bar.high))" : ""
                 out.append("<rect class=\"bar \(bar.cssClass)\" x=\"\(coord(min(x0, x1)))\" y=\"\(coord(mid - 6))\" width=\"\(coord(max(abs(x1 - x0), 1)))\" height=\"12\"><title>\(escapeHTML("\(group.label) \(bar.series): \(bar.annotation)\(interval)"))</title></rect>")
-                if v > high || v < low {
-                    let edge = v > high ? x(high) : x(low)
-                    let anchor = v > high ? "end" : "start"
-                    out.append("<text class=\"clip-mark\" x=\"\(coord(edge + (v > high ? -2 : 2)))\" y=\"\(coord(mid + 4))\" text-anchor=\"\(anchor)\">»</text>")
-                }
+                if v > high || v < low { out.append(clipMark(v, y: mid + 4, glyph: ("»", "»"))) }
             }
             if let lo = bar.low, let hi = bar.high, lo.isFinite, hi.isFinite {
                 let a = x(clamp(lo)), b = x(clamp(hi))
@@ -163,10 +165,7 @@ func barChart(id: String, title: String, axisLabel: String, groups: [BarGroup], 
                     out.append("<line class=\"whisker\" x1=\"\(coord(end.1))\" y1=\"\(coord(mid - 4))\" x2=\"\(coord(end.1))\" y2=\"\(coord(mid + 4))\"/>")
                 }
                 // An interval end beyond the cut axis gets an arrow at the edge, like a long bar.
-                for end in [lo, hi] where end > high || end < low {
-                    let edge = end > high ? x(high) : x(low)
-                    out.append("<text class=\"clip-mark\" x=\"\(coord(edge + (end > high ? -2 : 2)))\" y=\"\(coord(mid - 3))\" text-anchor=\"\(end > high ? "end" : "start")\">\(end > high ? "›" : "‹")</text>")
-                }
+                for end in [lo, hi] where end > high || end < low { out.append(clipMark(end, y: mid - 3, glyph: ("›", "‹"))) }
             }
             out.append("<text class=\"annotation \(bar.cssClass)-text\" x=\"\(coord(left + plotWidth + 8))\" y=\"\(coord(mid + 4))\">\(escapeHTML(bar.annotation))</text>")
             y += rowHeight
