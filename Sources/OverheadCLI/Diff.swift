@@ -69,7 +69,7 @@ extension OverheadBench {
             if let threshold { options.minEffectPct = threshold }
             let comparison = try OverheadCompare.compare(
                 groups: [SetGroup(name: nameA, sets: sideA.sets), SetGroup(name: nameB, sets: sideB.sets)],
-                baseline: nameA, options: options, notes: sideA.notes + sideB.notes)
+                baseline: nameA, options: options, notes: sideA.notes + sideB.notes + Self.sameSetNotes(sideA.sets, sideB.sets))
             var summary = summarizeDiff(comparison, failOn: failOn.value)
             var text = try flags.render(comparison)
             let gaps = Self.gaps(sides: [(nameA, sideA.sets), (nameB, sideB.sets)], missing: comparison.missing)
@@ -101,6 +101,16 @@ extension OverheadBench {
                 for note in comparison.notes { Terminal.err("note: \(note)") }
             }
             return (text, summary)
+        }
+
+        /// A set on both sides (a file diffed with itself, or a copy of it) is compared with itself:
+        /// its rows cannot differ, so "no change" there checks the pipeline, not the machine.
+        static func sameSetNotes(_ setsA: [LoadedSet], _ setsB: [LoadedSet]) -> [String] {
+            setsB.compactMap { b in
+                guard let a = setsA.first(where: { $0.set.id == b.set.id }) else { return nil }
+                let where_ = a.path == b.path ? b.path : "\(a.path) and \(b.path)"
+                return "\(where_): the same result set (id \(b.set.id)) is on both sides, so its rows are compared with themselves and cannot differ; that checks the pipeline, not the machine"
+            }
         }
 
         /// Why a diff cannot say "no change": sides without results or with interrupted sets, and

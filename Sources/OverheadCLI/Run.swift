@@ -385,7 +385,8 @@ func renderRunSummary(_ set: ResultSet) -> String {
         lines.append("skipped \(s.benchmark)\(params): \(s.reason)")
     }
     for r in set.results {
-        for w in r.warnings { lines.append("warning \(r.benchmark): \(w)") }
+        let params = r.params.isEmpty ? "" : " " + paramsText(r.params, separator: " ")
+        for w in r.warnings { lines.append("warning \(r.benchmark)\(params): \(w)") }
     }
     for w in set.warnings { lines.append("warning: \(w)") }
     return lines.joined(separator: "\n")

@@ -83,8 +83,16 @@ import Testing
     }
 
     @Test func summaryTableListsResultsAndSkips() throws {
-        let text = renderRunSummary(try sampleResultSet())
+        var set = try sampleResultSet()
+        // A case's warning names its params: one benchmark has several cases.
+        var withParams = set.results[0]
+        withParams.benchmark = "mem.lat"
+        withParams.params = ["bytes": "1M", "pages": "4k"]
+        withParams.warnings = ["a case warning"]
+        set.results.append(withParams)
+        let text = renderRunSummary(set)
         #expect(text.contains("sys.null"))
+        #expect(text.contains("warning mem.lat bytes=1M pages=4k: a case warning"), "\(text)")
         #expect(text.contains("skipped numa.lat cpuNode=0 memNode=1: one NUMA node"))
     }
 }

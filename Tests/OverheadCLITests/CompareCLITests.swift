@@ -164,7 +164,10 @@ import Testing
         try bm.encoded().write(to: URL(fileURLWithPath: bmCommon))
         #expect(try diffStatus([vmCommon, bmCommon]) == 0)
         #expect(try diffStatus([vmCommon, bmCommon, "--fail-on", "any"]) == 4)
-        #expect(try diffOutput([compareFixture("vm.json"), compareFixture("vm.json")]).1 == .unchanged)
+        let (same, sameOutcome) = try diffOutput([compareFixture("vm.json"), compareFixture("vm.json")])
+        #expect(sameOutcome == .unchanged)
+        #expect(same.contains("the same result set (id "), "a file diffed with itself says so: \(same)")
+        #expect(!text.contains("the same result set"))
         #expect(try diffOutput([compareFixture("bare-metal.json"), compareFixture("vm.json"), "--threshold", "50"]).1 == .unchanged)
         // JSON carries the threshold, the regressions and the exit status.
         let (json, _) = try diffOutput([compareFixture("bare-metal.json"), compareFixture("vm.json"), "--format", "json"])
