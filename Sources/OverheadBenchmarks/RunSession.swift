@@ -198,6 +198,8 @@ public struct RunSession: Sendable {
         // Held for the run's life: the directory is in use while someone holds this lock.
         let lock = open(scratch.appendingPathComponent("lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         if lock >= 0 { _ = flock(lock, LOCK_EX) }
+        // Touched every ScratchHeartbeat.interval: the proof of life where flock is not shared.
+        var lastHeartbeat = Date()
         defer {
             try? FileManager.default.removeItem(at: scratch)
             if lock >= 0 { close(lock) }
@@ -237,6 +239,10 @@ public struct RunSession: Sendable {
                 if Interrupt.signal != nil, !forwarded {
                     forwarded = true
                     process.send(Interrupt.workerStop)
+                }
+                if lock >= 0, Date().timeIntervalSince(lastHeartbeat) >= ScratchHeartbeat.interval {
+                    _ = futimens(lock, nil)
+                    lastHeartbeat = Date()
                 }
                 usleep(20_000)
                 termination = process.poll()
@@ -287,25 +293,41 @@ public func isoTimestamp(_ date: Date) -> String {
     return f.string(from: date)
 }
 
-/// Removes worker scratch directories (`overhead-bench-<pid>-<8 hex>` in the temporary directory)
-/// left by runs that were killed outright (SIGKILL, OOM). A live run holds an exclusive `flock` on
-/// its directory's `lock` file, so a directory whose lock can be taken is abandoned — a test that
-/// works across PID namespaces (a run in a container sharing /tmp cannot see the host's pids). The
-/// run's own `<output>.partial` checkpoint already holds what the dead run measured.
-public func removeStaleScratchDirectories() {
+/// How often a run touches its scratch directory's `lock` file (seconds), and how long an untouched,
+/// unlocked directory lives before `removeStaleScratchDirectories` takes it for abandoned.
+public enum ScratchHeartbeat {
+    public static let interval: TimeInterval = 60
+    public static let staleAfter: TimeInterval = 600
+}
+
+/// Removes worker scratch directories (`overhead-bench-<pid>-<8 hex>` in `directory`, by default
+/// the temporary directory) left by runs that were killed outright (SIGKILL, OOM). A directory is
+/// abandoned when both hold: its `lock` file's exclusive `flock` can be taken (a live run holds
+/// it; this works across PID namespaces, where a run in a container sharing /tmp cannot see the
+/// host's pids), and the lock file was last touched more than `staleAfter` seconds ago (a live run
+/// touches it every `ScratchHeartbeat.interval`; this holds where flock is not shared between the
+/// machines that see the directory, e.g. a guest's virtio-9p mount of the host's /tmp, where QEMU
+/// grants every lock). The run's own `<output>.partial` checkpoint already holds what a dead run measured.
+public func removeStaleScratchDirectories(
+    in directory: URL = FileManager.default.temporaryDirectory, now: Date = Date(), staleAfter: TimeInterval = ScratchHeartbeat.staleAfter
+) {
     let fm = FileManager.default
-    let tmp = fm.temporaryDirectory
-    guard let names = try? fm.contentsOfDirectory(atPath: tmp.path) else { return }
+    guard let names = try? fm.contentsOfDirectory(atPath: directory.path) else { return }
     for name in names where name.hasPrefix("overhead-bench-") {
         let parts = name.split(separator: "-")
         guard parts.count == 4, Int32(parts[2]) != nil, parts[3].count == 8, parts[3].allSatisfy(\.isHexDigit) else { continue }
-        let directory = tmp.appendingPathComponent(name)
-        let fd = open(directory.appendingPathComponent("lock").path, O_RDWR | O_CLOEXEC)
+        let scratch = directory.appendingPathComponent(name)
+        let lockPath = scratch.appendingPathComponent("lock").path
+        let fd = open(lockPath, O_RDWR | O_CLOEXEC)
         // No lock file: a directory of a run that is still creating it, or of an older version; leave it.
         guard fd >= 0 else { continue }
         defer { close(fd) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { continue }
-        try? fm.removeItem(at: directory)
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { continue }
+        let touched = Date(timeIntervalSince1970: TimeInterval(status.st_mtim.tv_sec) + TimeInterval(status.st_mtim.tv_nsec) / 1e9)
+        guard now.timeIntervalSince(touched) > staleAfter else { continue }
+        try? fm.removeItem(at: scratch)
     }
 }
 

@@ -70,4 +70,39 @@ import OverheadModel
         bad.workload = "/nonexistent/workload.yaml"
         #expect(throws: WorkloadError.self) { try RunSession(settings: bad) }
     }
+
+    /// A scratch directory is abandoned only when its lock is free *and* untouched for
+    /// `staleAfter`: a guest's run seen through virtio-9p holds a lock the host cannot see (QEMU
+    /// grants every lock), and the host's sweep removed it mid-run ("cannot write
+    /// /tmp/overhead-bench-119-80F25A72/replicate-3.json: its directory does not exist").
+    @Test func staleScratchNeedsAFreeLockAndNoRecentHeartbeat() throws {
+        let tmp = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let now = Date()
+        func scratch(_ name: String, lockAge: TimeInterval?) throws -> URL {
+            let dir = tmp.appendingPathComponent(name)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: false)
+            if let lockAge {
+                let lock = dir.appendingPathComponent("lock")
+                #expect(FileManager.default.createFile(atPath: lock.path, contents: nil))
+                try FileManager.default.setAttributes([.modificationDate: now.addingTimeInterval(-lockAge)], ofItemAtPath: lock.path)
+            }
+            return dir
+        }
+        let held = try scratch("overhead-bench-101-0000000a", lockAge: 3600)
+        let heldFD = open(held.appendingPathComponent("lock").path, O_RDWR | O_CLOEXEC)
+        #expect(heldFD >= 0 && flock(heldFD, LOCK_EX) == 0)
+        defer { close(heldFD) }
+        let unseenLockButAlive = try scratch("overhead-bench-102-0000000b", lockAge: 30)
+        let abandoned = try scratch("overhead-bench-103-0000000c", lockAge: 3600)
+        let noLock = try scratch("overhead-bench-104-0000000d", lockAge: nil)
+        let notOurs = try scratch("overhead-bench-fuzz", lockAge: 3600)
+        removeStaleScratchDirectories(in: tmp, now: now)
+        let exists = { (url: URL) in FileManager.default.fileExists(atPath: url.path) }
+        #expect(exists(held), "a held lock is a live run")
+        #expect(exists(unseenLockButAlive), "a lock touched 30 s ago is a live run even when its flock is free")
+        #expect(!exists(abandoned), "free and untouched for an hour: abandoned")
+        #expect(exists(noLock) && exists(notOurs))
+        #expect(ScratchHeartbeat.interval * 5 <= ScratchHeartbeat.staleAfter, "several missed heartbeats before a directory counts as abandoned")
+    }
 }
