@@ -155,7 +155,8 @@ public struct NUMAMatrix: Sendable, Equatable {
     public var otherParams: [String: String]
     public var cpuNodes: [Int]
     public var memNodes: [Int]
-    /// Medians, [cpuNode index][memNode index]; nil where no result.
+    /// Each cell's figure as `run`'s table and `compare` give it (`medianOfReplicates`),
+    /// [cpuNode index][memNode index]; nil where no result.
     public var medians: [[Double?]]
     /// SLIT distances from the results' `derived.slitDistance`; nil where unknown.
     public var distances: [[Int?]]
@@ -178,7 +179,7 @@ public struct NUMAMatrix: Sendable, Equatable {
             for r in rs {
                 let i = cpus.firstIndex(of: Int(r.params["cpuNode"]!)!)!
                 let j = mems.firstIndex(of: Int(r.params["memNode"]!)!)!
-                medians[i][j] = r.summary.median
+                medians[i][j] = r.medianOfReplicates
                 distances[i][j] = r.derived?["slitDistance"].map { Int($0) }
             }
             return NUMAMatrix(benchmark: rs[0].benchmark, otherParams: otherParams(rs[0]), cpuNodes: cpus, memNodes: mems, medians: medians, distances: distances)

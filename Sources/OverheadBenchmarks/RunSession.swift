@@ -272,7 +272,8 @@ public struct RunSession: Sendable {
             if Interrupt.signal != nil || exitStatus == ExitStatus.interrupted.rawValue { interrupted = true; break }
             if replicate + 1 < replicates, !parts.isEmpty {
                 let merged = mergeReplicateParts(parts, userHz: StealSnapshot.userHz)
-                checkpoint(EngineOutcome(results: merged.results, skipped: merged.skipped, warnings: merged.warnings, interrupted: true))
+                checkpoint(EngineOutcome(
+                    results: relateAcrossCases(merged.results, cases: cases), skipped: merged.skipped, warnings: merged.warnings, interrupted: true))
             }
         }
         let merged = mergeReplicateParts(parts, userHz: StealSnapshot.userHz)
@@ -282,7 +283,8 @@ public struct RunSession: Sendable {
         if parts.isEmpty && !interrupted {
             throw RunError("no replicate was measured: " + (failures.isEmpty ? "no worker wrote results" : failures.joined(separator: "; ")))
         }
-        return EngineOutcome(results: merged.results, skipped: merged.skipped, warnings: warnings, interrupted: interrupted)
+        return EngineOutcome(
+            results: relateAcrossCases(merged.results, cases: cases), skipped: merged.skipped, warnings: warnings, interrupted: interrupted)
     }
 }
 

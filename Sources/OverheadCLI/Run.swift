@@ -375,7 +375,7 @@ func renderRunSummary(_ set: ResultSet) -> String {
         let params = paramsText(r.params, separator: " ")
         let medians = r.replicateMedians
         table.rows.append([
-            r.benchmark, params, formatFigure(median(medians)), r.unit, String(format: "%.1f", robustCV(medians) * 100),
+            r.benchmark, params, formatFigure(r.medianOfReplicates), r.unit, String(format: "%.1f", robustCV(medians) * 100),
             String(medians.count), String(r.summary.n), r.warnings.isEmpty ? "" : "\(r.warnings.count) warning\(r.warnings.count == 1 ? "" : "s")",
         ])
     }

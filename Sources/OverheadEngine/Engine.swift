@@ -250,13 +250,7 @@ public struct Engine<Clock: BenchmarkClock>: Sendable {
             result.refreshReplicateFindings(userHz: StealSnapshot.userHz)
             results.append(result)
         }
-        // Cross-case figures, per benchmark id (one call with all of that id's results).
-        for id in unique(cases.map { $0.benchmark.info.id }) {
-            guard let benchmark = cases.first(where: { $0.benchmark.info.id == id })?.benchmark else { continue }
-            let indices = results.indices.filter { results[$0].benchmark == id }
-            let related = benchmark.relate(indices.map { results[$0] })
-            if related.count == indices.count { for (i, r) in zip(indices, related) { results[i] = r } }
-        }
+        results = relateAcrossCases(results, cases: cases)
         var warnings: [String] = []
         if interrupted { warnings.append(EngineOutcome.interruptedWarning) }
         return EngineOutcome(results: results, skipped: skipped, warnings: warnings, interrupted: interrupted)
@@ -465,4 +459,19 @@ extension ResourceUsage {
 func unique(_ items: [String]) -> [String] {
     var seen = Set<String>()
     return items.filter { seen.insert($0).inserted }
+}
+
+/// Cross-case figures (`Benchmark.relate`, e.g. numa.*'s `ratioToLocal`, mem.bw's `bestGBs`), one
+/// call per benchmark id with all of that id's results. Run on the results of a whole run: after
+/// the engine's replicates, and again after worker processes' parts are merged, so a figure that
+/// relates cases is computed from the merged cases, never as a median of per-replicate relations.
+public func relateAcrossCases(_ results: [BenchmarkResult], cases: [BenchmarkCase]) -> [BenchmarkResult] {
+    var results = results
+    for id in unique(cases.map { $0.benchmark.info.id }) {
+        guard let benchmark = cases.first(where: { $0.benchmark.info.id == id })?.benchmark else { continue }
+        let indices = results.indices.filter { results[$0].benchmark == id }
+        let related = benchmark.relate(indices.map { results[$0] })
+        if related.count == indices.count { for (i, r) in zip(indices, related) { results[i] = r } }
+    }
+    return results
 }

@@ -316,6 +316,12 @@ extension BenchmarkResult {
     public var replicateMedians: [Double] {
         replicateSlices.map { median(Array($0)) }
     }
+
+    /// The case's figure as `run`'s table and `compare` give it: the median of the replicate
+    /// medians, in `unit` (for a version-1 result, the median of its samples).
+    public var medianOfReplicates: Double {
+        median(replicateMedians)
+    }
 }
 
 /// Steal time and context switches observed while one benchmark ran (all its replicates together).

@@ -15,7 +15,8 @@ extension ReportBuilder {
     }
 
     /// One heatmap per configuration and NUMA benchmark: rows cpuNode, columns memNode, each cell
-    /// the median with its ratio to local (shaded by that ratio: local white, 2× remote dark).
+    /// the median of its replicate medians with its ratio to local (shaded by that ratio: local
+    /// white, 2× remote dark).
     func numaHeatmaps(_ m: inout Markup) {
         var figuresHTML: [String] = []
         for label in labels {
@@ -56,9 +57,9 @@ extension ReportBuilder {
                         let level = Int(255 - 150 * shade)
                         let slit = r.derived?["slitDistance"].map { " SLIT \(Int($0))" } ?? ""
                         svg += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(cw - 2)\" height=\"\(ch - 2)\" fill=\"rgb(255,\(level),\(level))\" stroke=\"#999\"/>"
-                        svg += "<text x=\"\(x + cw / 2)\" y=\"\(y + 18)\" text-anchor=\"middle\">\(escapeHTML(formatFigure(r.summary.median)))</text>"
+                        svg += "<text x=\"\(x + cw / 2)\" y=\"\(y + 18)\" text-anchor=\"middle\">\(escapeHTML(formatFigure(r.medianOfReplicates)))</text>"
                         svg += "<text x=\"\(x + cw / 2)\" y=\"\(y + 34)\" text-anchor=\"middle\" class=\"axis\">\(escapeHTML(String(format: "×%.2f", ratio) + slit))</text>"
-                        desc.append("cpu \(row) → mem \(col): \(formatFigure(r.summary.median)) \(unit), \(String(format: "%.2f", ratio))× local\(slit)")
+                        desc.append("cpu \(row) → mem \(col): \(formatFigure(r.medianOfReplicates)) \(unit), \(String(format: "%.2f", ratio))× local\(slit)")
                     }
                 }
                 svg += "<desc>\(escapeHTML(desc.joined(separator: "; ")))</desc></svg>"

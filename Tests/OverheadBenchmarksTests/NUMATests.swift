@@ -172,6 +172,45 @@ func numaResult(_ id: String, cpu: Int, mem: Int, median: Double, slit: Int?, ex
         #expect(related[1].derived?["slitDistance"] == 21)
     }
 
+    /// A result whose samples come in replicates (one sample array per replicate).
+    func replicated(_ id: String, cpu: Int, mem: Int, _ replicates: [[Double]]) -> BenchmarkResult {
+        var r = numaResult(id, cpu: cpu, mem: mem, median: 0, slit: cpu == mem ? 10 : 20)
+        r.samples = replicates.flatMap { $0 }
+        r.summary = try! summarize(r.samples)
+        r.replicates = replicates.map {
+            Replicate(sampleCount: $0.count, median: median($0), iterationsPerSample: 1, overheadNsPerOp: nil, measuredSeconds: 1,
+                      stealTicks: nil, involuntaryContextSwitches: 0, migrations: nil, robustCV: 0)
+        }
+        return r
+    }
+
+    /// ratioToLocal relates the figures `run`'s table and `compare` show (medians of replicate
+    /// medians), not pooled samples, and after worker processes' parts are merged it is computed
+    /// from the merged cases, not as a median of per-replicate ratios (a trial read a stored 1.144
+    /// beside medians of 302.8 and 276.8 and a table of 294.0 and 282.6).
+    @Test func ratioToLocalRelatesTheFiguresTheTableShows() throws {
+        // Pooled median 200, replicate medians [100, 200, 150] → 150.
+        let local = replicated("numa.lat", cpu: 0, mem: 0, [[100], [200, 200, 200, 200, 200], [150]])
+        let remote = replicated("numa.lat", cpu: 0, mem: 1, [[300], [300], [300]])
+        #expect(local.summary.median == 200 && local.medianOfReplicates == 150)
+        let m = try #require(NUMAMatrix.build([local, remote]).first)
+        #expect(m.value(cpu: 0, mem: 0) == 150 && m.ratioToLocal(cpu: 0, mem: 1) == 2)
+        #expect(relateToLocal([local, remote]).map { $0.derived?["ratioToLocal"] } == [1, 2])
+
+        // Three worker parts, one replicate each: per-part ratios 1.5, 2.0, 1.1667 (median 1.5);
+        // the merged cases' medians are 200 and 350, so the ratio is 1.75.
+        let localParts = [100.0, 200, 300].map { replicated("numa.lat", cpu: 0, mem: 0, [[$0]]) }
+        let remoteParts = [150.0, 400, 350].map { replicated("numa.lat", cpu: 0, mem: 1, [[$0]]) }
+        var partRatios: [BenchmarkResult] = []
+        for (l, r) in zip(localParts, remoteParts) { partRatios += relateToLocal([l, r]) }
+        let merged = [
+            combineReplicates(partRatios.filter { $0.params["memNode"] == "0" }, userHz: 100),
+            combineReplicates(partRatios.filter { $0.params["memNode"] == "1" }, userHz: 100),
+        ]
+        #expect(merged[1].derived?["ratioToLocal"] == 1.5, "the merge alone takes the median of per-part ratios")
+        #expect(relateToLocal(merged)[1].derived?["ratioToLocal"] == 1.75)
+    }
+
     @Test func aMissingLocalCellLeavesNoRatio() {
         // Node 2 is memory-only: (2, 2) is never measured, so cpu 2's row has no local reference.
         let rs = [numaResult("numa.lat", cpu: 2, mem: 0, median: 300, slit: 30)]
