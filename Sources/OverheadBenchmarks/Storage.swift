@@ -56,14 +56,31 @@ struct StorageSetup {
             throw BenchmarkError.failed("cannot create a \(want >> 20) MiB scratch file in \(directory): \(error)")
         }
         details["fileBytes"] = String(file.bytes)
-        details["filesystem"] = file.filesystem.name
+        details["file"] = "created once per run with non-zero data and fsync'd; unlinked at creation, so it is gone when the run ends, Ctrl-C and kill included"
+        let placement = Self.placement(directory: directory, file: file)
+        details.merge(placement.details) { $1 }
+        warnings += placement.warnings
+        self.warnings = warnings
+        self.details = details
+    }
+
+    /// Where a scratch file lives, for every storage benchmark: `filesystem` (fstatfs), `mountType`
+    /// (the mount table), `blockDevice`/`blockDriver`; and a warning when the directory is a file
+    /// share (9p, virtiofs, NFS, SMB, FUSE), whose figures measure the share, not a disk. Over 9p
+    /// fstatfs reports the host's filesystem, so the mount type is what shows the share.
+    static func placement(directory: String, file: ScratchFile) -> (details: [String: String], warnings: [String]) {
+        var details = ["filesystem": file.filesystem.name]
+        var warnings: [String] = []
         if let device = StorageInfo.blockDevice(of: directory) {
             details["blockDevice"] = device.name
             if let driver = device.driver { details["blockDriver"] = driver }
         }
-        details["file"] = "created once per run with non-zero data and fsync'd; unlinked at creation, so it is gone when the run ends, Ctrl-C and kill included"
-        self.warnings = warnings
-        self.details = details
+        let mount = StorageInfo.mountType(of: directory)
+        if let mount { details["mountType"] = mount }
+        if file.filesystem.fileShare || mount.map({ StorageInfo.isFileShare(mountType: $0) }) == true {
+            warnings.append("\(directory) is on \(mount ?? file.filesystem.name), a file share: every operation goes to the machine serving it (for a guest over 9p or virtiofs, its host), so these figures measure the share, not a block device — pass --io-dir on a local disk")
+        }
+        return (details, warnings)
     }
 
     /// Whether O_DIRECT is really in use when `wanted`, and a warning when it is not.
@@ -340,16 +357,18 @@ struct StorageFsync: Benchmark {
         let clock = operationClock(context)
         let blocks = Self.fileBytes / Self.blockBytes
         let position = Mutex<Int>(0)
-        var warnings: [String] = []
+        let placement = StorageSetup.placement(directory: directory, file: file)
+        var warnings = placement.warnings
         if file.filesystem.memoryBacked {
             warnings.append("\(directory) is tmpfs: fdatasync has no device to flush, so this is a memory figure — pass --io-dir on a disk")
         }
         var details: [String: String] = [
-            "ioDir": directory, "filesystem": file.filesystem.name, "blockBytes": String(Self.blockBytes),
+            "ioDir": directory, "blockBytes": String(Self.blockBytes),
             "access": "buffered pwrite of 4 KiB then fdatasync(2), overwriting allocated blocks (no metadata change)",
             "latency": "per write+fdatasync, between consecutive clock reads (one per op, its cost subtracted); percentiles over every op after the case's first batch (warm-up and calibration excluded), nearest rank",
             "clock": clock.detail,
         ]
+        details.merge(placement.details) { $1 }
         if let device = StorageInfo.blockDevice(of: directory) {
             details["blockDevice"] = device.name
             if let driver = device.driver { details["blockDriver"] = driver }

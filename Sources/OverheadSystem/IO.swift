@@ -110,7 +110,13 @@ public enum FilesystemKind: Sendable, Equatable {
     case btrfs
     /// NFS.
     case nfs
-    /// Anything else, by its `f_type` magic number.
+    /// 9p (V9FS_MAGIC): QEMU's virtio-9p share, WSL's and gVisor's host mounts.
+    case ninep
+    /// FUSE (virtiofs, sshfs, ...).
+    case fuse
+    /// SMB/CIFS.
+    case cifs
+    /// Anything else, by its `f_type` magic number (0 when `fstatfs` failed).
     case other(UInt64)
 
     init(magic: UInt64) {
@@ -121,6 +127,9 @@ public enum FilesystemKind: Sendable, Equatable {
         case 0x5846_5342: self = .xfs
         case 0x9123_683E: self = .btrfs
         case 0x6969: self = .nfs
+        case 0x0102_1997: self = .ninep
+        case 0x6573_5546: self = .fuse
+        case 0xFF53_4D42, 0xFE53_4D42: self = .cifs
         default: self = .other(magic)
         }
     }
@@ -134,16 +143,53 @@ public enum FilesystemKind: Sendable, Equatable {
         case .xfs: return "xfs"
         case .btrfs: return "btrfs"
         case .nfs: return "nfs"
+        case .ninep: return "9p"
+        case .fuse: return "fuse"
+        case .cifs: return "cifs"
         case .other(let m): return "magic 0x" + String(m, radix: 16)
         }
     }
 
     /// Memory-backed: neither O_DIRECT nor fdatasync reaches a device.
     public var memoryBacked: Bool { self == .tmpfs }
+
+    /// A file share: every operation goes to a server (another machine, or the host of a guest
+    /// over 9p or virtiofs), so I/O figures measure the share, not a block device.
+    public var fileShare: Bool {
+        switch self {
+        case .nfs, .ninep, .fuse, .cifs: return true
+        default: return false
+        }
+    }
 }
 
 /// Storage facts about a directory.
 public enum StorageInfo {
+    /// The type of the mount holding `path` (`/proc/self/mountinfo` fields: id parent major:minor
+    /// root mountpoint options [optional...] - type source superoptions): the mount with the longest
+    /// mount point that contains the path's real path, e.g. "9p", "ext4", "tmpfs"; nil when unknown.
+    /// Over 9p `fstatfs` reports the host's filesystem (ext4 for a share of an ext4 root), so the
+    /// mount table is what tells a share from a disk.
+    public static func mountType(of path: String, mountinfo: String? = SystemRoot.live.read("/proc/self/mountinfo")) -> String? {
+        guard let mountinfo else { return nil }
+        let real = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        var best: (length: Int, type: String)? = nil
+        for line in mountinfo.split(separator: "\n") {
+            let fields = line.split(separator: " ").map(String.init)
+            guard let dash = fields.firstIndex(of: "-"), dash >= 5, fields.count > dash + 1 else { continue }
+            let mountPoint = unescapeMountField(fields[4])
+            let contains = mountPoint == "/" || real == mountPoint || real.hasPrefix(mountPoint + "/")
+            // Later lines are mounted over earlier ones at the same point: >= keeps the last.
+            if contains, mountPoint.count >= (best?.length ?? -1) { best = (mountPoint.count, fields[dash + 1]) }
+        }
+        return best?.type
+    }
+
+    /// Whether a mount type is a file share (network or host-guest): nfs, 9p, virtiofs, cifs/smb, FUSE.
+    public static func isFileShare(mountType: String) -> Bool {
+        ["nfs", "nfs4", "9p", "virtiofs", "cifs", "smb3", "fuse"].contains(mountType) || mountType.hasPrefix("fuse.")
+    }
+
     /// Bytes free to this user (`statvfs`), nil when the directory cannot be examined.
     public static func freeBytes(directory: String) -> Int? {
         let n = cob_fs_free_bytes(directory)
@@ -172,7 +218,7 @@ public enum StorageInfo {
 /// A scratch data file for the storage benchmarks: created with real (non-zero) data, flushed,
 /// and unlinked at once, so it disappears when the last descriptor closes — on any exit path,
 /// Ctrl-C and SIGKILL included. Reads and writes go through `pread`/`pwrite` on a buffered
-/// descriptor and, when the filesystem accepts it, an O_DIRECT one reopened from /proc/self/fd.
+/// descriptor and, when the filesystem accepts it, an O_DIRECT one opened before the unlink.
 public final class ScratchFile: Sendable {
     /// Size in bytes (a multiple of 1 MiB).
     public let bytes: Int
@@ -194,15 +240,16 @@ public final class ScratchFile: Sendable {
         let path = ScratchPath.unique(in: directory, prefix: "data")
         let fd = cob_open(path, Int32(COB_O_CREATE_EXCL_RDWR), 0)
         guard fd >= 0 else { throw SystemError(call: "open(\(path), O_CREAT|O_EXCL)", errno: -fd) }
+        // The filesystem and the O_DIRECT descriptor while the name exists: on 9p an unlinked
+        // file can be neither examined (fstatfs fails) nor reopened (ENOENT).
+        filesystem = FilesystemKind(magic: cob_fs_magic(fd))
+        let d = cob_open(path, Int32(COB_O_RDWR), 1)
         // Gone from the directory at once: the descriptors keep the inode alive.
         unlink(path)
         let owned = OwnedDescriptor(raw: fd)
         buffered = owned
         self.bytes = size
         self.directory = directory
-        filesystem = FilesystemKind(magic: cob_fs_magic(fd))
-        let proc = "/proc/self/fd/\(fd)"
-        let d = cob_open(proc, Int32(COB_O_RDWR), 1)
         var directFD: OwnedDescriptor? = nil
         var refusal: String? = nil
         if d >= 0 {

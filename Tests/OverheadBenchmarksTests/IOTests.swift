@@ -109,6 +109,39 @@ let tmpfsDirectory: String? = {
         #expect(file.read(direct: false, into: buffer, count: 4096, offset: file.bytes) == 0)
     }
 
+    /// The filesystem is known by name, never "magic 0x0": on 9p an unlinked file cannot be
+    /// examined, so it is examined before the unlink (a guest's io.* read "magic 0x0" and
+    /// "O_DIRECT refused … No such file or directory" on the host's share).
+    @Test func filesystemIsKnownAndSharesAreNamed() throws {
+        let dir = try ioTestDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = try ScratchFile(directory: dir, bytes: 1 << 20)
+        #expect(file.filesystem != .other(0), "fstatfs failed: \(file.filesystem.name)")
+        #expect(FilesystemKind(magic: 0x0102_1997) == .ninep && FilesystemKind.ninep.name == "9p")
+        let shares = [FilesystemKind.ninep, .nfs, .fuse, .cifs].filter(\.fileShare)
+        #expect(shares.count == 4)
+        let local = [FilesystemKind.tmpfs, .ext4, .xfs, .btrfs, .overlay, .other(0)].filter(\.fileShare)
+        #expect(local.isEmpty)
+    }
+
+    /// Over 9p fstatfs reports the host's filesystem (a guest's io.* said "ext2/3/4" on the
+    /// host's share); the mount table names the share.
+    @Test func theMountTableTellsAShareFromADisk() {
+        let guest = """
+            20 1 0:19 / / rw,relatime - 9p host rw,access=client,trans=virtio
+            21 20 0:5 / /dev rw - devtmpfs devtmpfs rw
+            22 20 0:22 / /tmp/run-in-guest.X/guest-tmp rw - tmpfs guest-tmp rw
+            23 20 0:23 / /mnt/with\\040space rw - ext4 /dev/vda1 rw
+            """
+        #expect(StorageInfo.mountType(of: "/work/fid/g2", mountinfo: guest) == "9p")
+        #expect(StorageInfo.mountType(of: "/tmp/run-in-guest.X/guest-tmp/a", mountinfo: guest) == "tmpfs")
+        #expect(StorageInfo.mountType(of: "/tmp/run-in-guest.X/guest-tmpfoo", mountinfo: guest) == "9p")
+        #expect(StorageInfo.mountType(of: "/mnt/with space/x", mountinfo: guest) == "ext4")
+        #expect(StorageInfo.mountType(of: "/x", mountinfo: nil) == nil)
+        #expect(StorageInfo.isFileShare(mountType: "9p") && StorageInfo.isFileShare(mountType: "fuse.sshfs"))
+        #expect(!StorageInfo.isFileShare(mountType: "ext4") && !StorageInfo.isFileShare(mountType: "tmpfs"))
+    }
+
     @Test func missingDirectoryIsAnError() {
         #expect(throws: SystemError.self) { try ScratchFile(directory: "/nonexistent-ob-dir", bytes: 1 << 20) }
     }
