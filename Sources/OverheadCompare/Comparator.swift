@@ -369,6 +369,16 @@ public func environmentDifferences(_ groups: [SetGroup]) -> [EnvironmentDifferen
             let w = $0.workload
             return "\(w.quick ? "quick, " : "")replicates \(w.replicates) (\(w.replicateIsolation)), samples/replicate \(w.samplesPerReplicate), warm-up \(w.warmupBatches), min sample \(w.minSampleMs) ms"
         }),
+        // A software-emulated CPU (QEMU TCG): its figures are emulation, not hypervisor overhead.
+        ("CPU emulation", { set in
+            set.environment.hypervisor.signatures.contains("TCGTCGTCGTCG") || set.environment.hypervisor.vendor == "QEMU TCG"
+                ? "software-emulated (QEMU TCG): figures are emulation, not hypervisor overhead" : "none (hardware CPU)"
+        }),
+        ("NUMA nodes", { set in
+            let numa = set.environment.numa
+            return numa.available ? String(numa.nodes.count) : "unknown (no NUMA support)"
+        }),
+        ("memory", { "\($0.environment.memoryBytes >> 20) MiB" }),
         ("THP", { $0.environment.transparentHugePages ?? "none" }),
         ("clocksource", { $0.environment.clocksource }),
         // The layer between the machine and the benchmark: what the process may use and what
