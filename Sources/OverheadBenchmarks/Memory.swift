@@ -126,7 +126,7 @@ struct MemoryLatency: Benchmark {
         summary: "dependent loads (p = *p) around a random cycle through every 64-byte line of the working set",
         reveals: "past the TLB reach every load walks the page tables — twice over under EPT/NPT in a guest, so 4 KiB pages cost more in a VM; 2 MiB pages hide most of it",
         params: [
-            ParamSpec(name: "bytes", values: .positiveInteger(extra: []), defaults: sweep, summary: "working set (16K … 512M by default)"),
+            ParamSpec(name: "bytes", values: .size(extra: []), defaults: sweep, summary: "working set (16K … 512M by default)"),
             ParamSpec(name: "pages", values: .choices(["4k", "2m"]), defaults: ["4k", "2m"], summary: "4 KiB pages (MADV_NOHUGEPAGE) or 2 MiB transparent huge pages (MADV_HUGEPAGE)"),
         ],
         metric: "latency", unit: "ns", better: .lower)

@@ -57,7 +57,7 @@ struct ProcessFork: Benchmark {
         reveals: "page-table copy and copy-on-write set-up: nested paging (EPT/NPT) and shadow page tables make it dearer in a VM, more so with a bigger parent",
         params: [
             ParamSpec(
-                name: "bytes", values: .positiveInteger(extra: ["0"]), defaults: ["0", "64M"],
+                name: "bytes", values: .size(extra: ["0"]), defaults: ["0", "64M"],
                 summary: "anonymous memory the forking program has touched (4 KiB pages, THP off): 0 = a small parent like lat_proc's; 64M shows the page-table copy")
         ],
         metric: "latency", unit: "ns", better: .lower)

@@ -106,6 +106,9 @@ public struct Workload: Sendable, Equatable {
         } catch {
             throw .syntax(path: path, line: nil, message: "\(error)")
         }
+        if let root, let (key, line) = firstDuplicateKey(root) {
+            throw .invalid(path: path, line: line, message: "key '\(key)' is given twice in one mapping; YAML keys must be unique (the second would silently replace the first)")
+        }
         guard let root, let top = root.mapping else {
             throw .invalid(path: path, line: root?.mark?.line, message: "a workload is a mapping with keys name, benchmarks (and optionally description, settings, quick)")
         }
@@ -158,6 +161,9 @@ public struct Workload: Sendable, Equatable {
                 }
             }
             entries.append(WorkloadEntry(id: id, params: params, line: item.mark?.line))
+        }
+        if entries.isEmpty {
+            throw .invalid(path: path, line: list.mark?.line, message: "'benchmarks' is empty: name at least one benchmark id (`overhead-bench list` shows them)")
         }
         return Workload(name: name, description: description, path: path, settings: settings, quickSettings: quickSettings, entries: entries)
     }
@@ -218,6 +224,25 @@ public struct Workload: Sendable, Equatable {
         let filtered = cases.filter { c in only.contains { globMatches($0, c.benchmark.info.id) } }
         if filtered.isEmpty { throw .onlyMatchesNothing(patterns: only, ids: unique(cases.map { $0.benchmark.info.id })) }
         return filtered
+    }
+
+    /// The first key that a mapping (at any depth) holds twice, with its line: libyaml accepts
+    /// duplicate keys and the later value wins, so `params: {bytes: [16K], bytes: [32K]}` would
+    /// measure 32K only, silently. Depth is bounded by `nestingBeyondLimit`, checked first.
+    static func firstDuplicateKey(_ node: Node) -> (key: String, line: Int?)? {
+        switch node {
+        case .mapping(let mapping):
+            var seen = Set<String>()
+            for (key, value) in mapping {
+                if let k = key.string, !seen.insert(k).inserted { return (k, key.mark?.line) }
+                if let found = firstDuplicateKey(value) { return found }
+            }
+        case .sequence(let sequence):
+            for item in sequence { if let found = firstDuplicateKey(item) { return found } }
+        default:
+            break
+        }
+        return nil
     }
 
     /// Yams composes and converts nodes recursively, so YAML nested thousands deep overflows the

@@ -8,24 +8,34 @@ public enum ParamValues: Sendable, Equatable {
     case choices([String])
     /// A positive integer (optionally with a K/M/G suffix, binary), or one of the extra words.
     case positiveInteger(extra: [String])
+    /// A size in bytes: a positive integer, optionally with a K/M/G/T suffix (binary), or one of the
+    /// extra words. Every spelling of one size is one case (`16384` = `16K` = `16KiB`).
+    case size(extra: [String])
 
     /// Whether `value` is acceptable.
     public func accepts(_ value: String) -> Bool {
         switch self {
         case .choices(let words): return words.contains(value)
-        case .positiveInteger(let extra):
+        case .positiveInteger(let extra), .size(let extra):
             return extra.contains(value) || (parseSize(value).map { $0 > 0 } ?? false)
         }
     }
 
-    /// The one spelling of an accepted value, so that `64m`, `64M`, `64MiB` and `65536K` name the same
-    /// case (and compare matches them across sets): a size with a unit is written in the largest
-    /// binary unit that divides it (`64M`, `1536K`); plain numbers and words stay as given.
+    /// The one spelling of an accepted value, so that `64m`, `64M`, `64MiB`, `65536K` (and, for a
+    /// size, `67108864`) name the same case and compare matches them across sets: written in the
+    /// largest binary unit that divides it (`64M`, `1536K`, `1000`). A `positiveInteger` written
+    /// without a unit (a thread count, a node) and words stay as given.
     public func canonical(_ value: String) -> String {
-        guard case .positiveInteger(let extra) = self, !extra.contains(value),
-            let last = value.trimmingCharacters(in: .whitespaces).last, !last.isNumber,
-            let bytes = parseSize(value), bytes > 0
-        else { return value }
+        let extra: [String]
+        switch self {
+        case .choices: return value
+        case .positiveInteger(let words):
+            guard let last = value.trimmingCharacters(in: .whitespaces).last, !last.isNumber else { return value }
+            extra = words
+        case .size(let words):
+            extra = words
+        }
+        guard !extra.contains(value), let bytes = parseSize(value), bytes > 0 else { return value }
         for (unit, shift) in [("T", 40), ("G", 30), ("M", 20), ("K", 10)] where bytes % (1 << shift) == 0 {
             return "\(bytes >> shift)\(unit)"
         }
@@ -38,6 +48,8 @@ public enum ParamValues: Sendable, Equatable {
         case .choices(let words): return words.joined(separator: ", ")
         case .positiveInteger(let extra):
             return (["a positive integer (K/M/G suffixes allowed)"] + extra).joined(separator: ", ")
+        case .size(let extra):
+            return (["a size in bytes below 8 EiB (a positive integer; K/M/G/T suffixes, binary)"] + extra).joined(separator: ", ")
         }
     }
 }

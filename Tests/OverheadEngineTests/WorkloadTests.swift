@@ -139,16 +139,50 @@ import OverheadModel
         #expect(parseSize("K") == nil)
         #expect(parseSize("99999999999999999999G") == nil)
         // One spelling per case: sizes with a unit are rewritten in the largest exact unit.
-        let sizes = ParamValues.positiveInteger(extra: ["0"])
+        let sizes = ParamValues.size(extra: ["0"])
         #expect(sizes.canonical("64m") == "64M")
         #expect(sizes.canonical("64MiB") == "64M")
         #expect(sizes.canonical("65536K") == "64M")
         #expect(sizes.canonical("1536k") == "1536K")
-        #expect(sizes.canonical("4096") == "4096")
+        // A plain byte count is the same case as its unit spelling (a trial ran 16K and 16384 twice).
+        #expect(sizes.canonical("16384") == "16K")
+        #expect(sizes.canonical("1000") == "1000")
         #expect(sizes.canonical("0") == "0")
+        // Counts stay as written.
+        #expect(ParamValues.positiveInteger(extra: ["all"]).canonical("1024") == "1024")
         #expect(ParamValues.choices(["4k", "2m"]).canonical("4k") == "4k")
         #expect(ParamValues.positiveInteger(extra: ["all"]).accepts("all"))
         #expect(!ParamValues.positiveInteger(extra: []).accepts("0"))
+    }
+}
+
+/// Mistakes a trial found accepted silently: a key given twice (the second replaced the first) and
+/// an empty benchmark list (a run that measured nothing and exited 3, as if every case were skipped).
+@Suite struct WorkloadSilentMistakesTests {
+    @Test func aDuplicateKeyIsAnErrorWithItsLine() {
+        let text = "benchmarks:\n  - id: mem.lat\n    params: { bytes: [16K], bytes: [32K] }\n"
+        #expect {
+            try Workload.parse(text, path: "w.yaml")
+        } throws: { error in
+            "\(error)".contains("key 'bytes' is given twice") && "\(error)".contains("w.yaml:3")
+        }
+        #expect(throws: WorkloadError.self) { try Workload.parse("name: a\nname: b\nbenchmarks: [sys.null]\n", path: "w.yaml") }
+        // The same key in two different mappings is fine.
+        #expect(throws: Never.self) { try Workload.parse("benchmarks:\n  - id: mem.lat\n    params: { bytes: [16K] }\n  - id: proc.fork\n    params: { bytes: [0] }\n", path: "w.yaml") }
+    }
+
+    @Test func anEmptyBenchmarkListIsAnError() {
+        #expect {
+            try Workload.parse("benchmarks: []\n", path: "w.yaml")
+        } throws: { error in
+            "\(error)".contains("'benchmarks' is empty")
+        }
+    }
+
+    @Test func spellingsOfOneSizeAreOneCase() throws {
+        let w = try Workload.parse("benchmarks:\n  - id: mem.lat\n    params: { bytes: [16K, 16384, 16KiB], pages: [4k] }\n", path: "w.yaml")
+        let cases = try w.resolve(registry: Catalog.registry)
+        #expect(cases.map { $0.params["bytes"] } == ["16K"])
     }
 }
 
