@@ -51,8 +51,8 @@ struct ExportStatistic {
 }
 
 /// Every statistic `export` writes for one result, in order: the summary (n, median, mean, min,
-/// max, stddev, cv, p5, p95, robust_cv), the replicates (count, then one `replicate_median` per
-/// replicate), per-operation percentiles where the benchmark recorded them (`op_p50`, `op_p99`,
+/// max, stddev, cv, p5, p95, robust_cv, over the pooled samples), `median_of_replicates` (the figure
+/// run's table and compare show), the replicates (count, then one `replicate_median` per replicate), per-operation percentiles where the benchmark recorded them (`op_p50`, `op_p99`,
 /// `op_p99.9` in µs, with `op_count` operations behind them), `cycles_per_op`, other derived figures
 /// (`derived.<name>`), counters per operation (`counter.<event>`), and what happened on the
 /// machine (`steal_pct`, `involuntary_switches`, `measured_s`).
@@ -68,6 +68,8 @@ func exportStatistics(_ r: BenchmarkResult) -> [ExportStatistic] {
     ]
     if let robust = s.robustCV { rows.append(.init(name: "robust_cv", unit: "", value: robust)) }
     let medians = r.replicateMedians
+    // The case's figure as run's table and compare give it (the summary's median is over pooled samples).
+    rows.append(.init(name: "median_of_replicates", unit: r.unit, value: r.medianOfReplicates))
     rows.append(.init(name: "replicates", unit: "", value: Double(medians.count)))
     for (i, m) in medians.enumerated() { rows.append(.init(name: "replicate_median", unit: r.unit, replicate: i, value: m)) }
     let derived = r.derived ?? [:]

@@ -197,7 +197,7 @@ import Testing
         #expect(csv == (try golden("export.csv")))
         let lines = csv.split(separator: "\n")
         // 2 sets × 5 results: the summary, the replicates and what each result recorded; one header.
-        #expect(lines.count == 1 + 184)
+        #expect(lines.count == 1 + 194)
         #expect(lines[0] == "set_id,label,host,started_at,benchmark,params,case,peer,threads,metric,unit,better,statistic,replicate,value")
         // No unit on a count; `case` is never empty, even without params.
         #expect(lines[1] == "00000000-0000-4000-8000-0000000000b1,bare-metal,bm-1,2026-11-28T12:00:00.000Z,sys.null,,sys.null,,,latency,,lower,n,,7")
