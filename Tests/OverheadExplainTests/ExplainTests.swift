@@ -91,7 +91,7 @@ import Testing
         let c = try explainOf(try exitSets(noisyNull: true)).configurations[0]
         #expect(c.findings.map(\.id) == ["noise", "vm-exit"])
         #expect(c.findings[0].evidence.map(\.benchmark) == ["sys.null"])
-        #expect(c.findings[0].facts[1].hasPrefix("1 of 2 cases cannot see a 5% difference"))
+        #expect(c.findings[0].facts[1].hasPrefix("1 of 2 cases are inconclusive and cannot see a 5% difference"))
         #expect(c.findings[0].facts[2].hasPrefix("sys.null: spread "), "\(c.findings[0].facts)")
         #expect(c.findings[0].facts[2].contains("threshold 5.0%; this data cannot see differences below"))
         // The CPUID evidence itself is clean.
@@ -110,7 +110,7 @@ import Testing
         let noise = try #require(e.configurations[0].findings.first { $0.id == "noise" })
         #expect(!noise.title.contains("noisy or measured under steal"), "\(noise.title)")
         #expect(noise.title.hasPrefix("10 of 10 cases in vm vs bare-metal are unreliable (1 noisy, "), "\(noise.title)")
-        #expect(noise.title.hasSuffix(" unable to see a 5% difference)") && !noise.title.contains("steal"), "\(noise.title)")
+        #expect(noise.title.hasSuffix(" inconclusive, unable to see a 5% difference)") && !noise.title.contains("steal"), "\(noise.title)")
         #expect(noise.facts[0].hasPrefix("1 of 10 cases are noisy (robust spread above 5% on a side), 0 were measured under steal time above 1.0%, "), "\(noise.facts[0])")
         // The remedy names the replicates significance needs here (2/C(12, 6) ≈ 0.0022 < 0.005), not "N".
         #expect(noise.remedy.contains("at least 6 replicates a side, --replicates 6, for one of 10 cases"), "\(noise.remedy)")

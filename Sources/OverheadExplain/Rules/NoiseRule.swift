@@ -60,18 +60,18 @@ public struct NoiseRule: Rule {
         let kinds = [
             noisy.isEmpty ? nil : "\(noisy.count) noisy",
             stolen.isEmpty ? nil : "\(stolen.count) measured under steal time",
-            blind.isEmpty ? nil : "\(blind.count) unable to see a \(formatFixed(minEffect, 0))% difference",
+            blind.isEmpty ? nil : "\(blind.count) inconclusive, unable to see a \(formatFixed(minEffect, 0))% difference",
         ].compactMap { $0 }
         var facts = [
             "\(noisy.count) of \(all.count) cases are noisy (robust spread above \(formatFixed(context.comparison.noiseCVPct, 0))% on a side), "
                 + "\(stolen.count) were measured under steal time above \(formatFixed(stealThreshold, 1))%, "
-                + "\(blind.count) cannot see a \(formatFixed(minEffect, 0))% difference; "
-                + "\(affected.count) are affected in all, \(significant) of them with a significant verdict"
+                + "\(blind.count) inconclusive for lack of power (cannot see a \(formatFixed(minEffect, 0))% difference; a significant row saw its difference); "
+                + "\(affected.count) \(affected.count == 1 ? "is" : "are") affected in all, \(significant) of them with a significant verdict"
         ]
         if !blind.isEmpty {
             let mdes = blind.compactMap(\.mdePct).sorted()
             facts.append(
-                "\(blind.count) of \(all.count) cases cannot see a \(formatFixed(minEffect, 0))% difference"
+                "\(blind.count) of \(all.count) cases are inconclusive and cannot see a \(formatFixed(minEffect, 0))% difference"
                     + (mdes.isEmpty ? "" : " (their minimum detectable effects: median \(formatFixed(mdes[mdes.count / 2], 1))%)")
                     + ": for them, inconclusive means the data is too noisy or too short, not that there is no overhead")
         }
