@@ -17,7 +17,7 @@ extension OverheadBench {
         @Flag(help: "Print the fingerprint as JSON (the `environment` object of a result set).")
         var json = false
 
-        @Option(help: ArgumentHelp("Read /proc and /sys below this directory instead of / (fixture trees; CPUID from its cpuid.txt when present).", visibility: .hidden))
+        @Option(help: "Read /proc and /sys below this directory instead of / (fixture trees, docs/fingerprint.md; CPUID from its cpuid.txt when present).")
         var root: String?
 
         func run() throws {

@@ -12,17 +12,17 @@ extension OverheadBench {
         static let configuration = CommandConfiguration(
             abstract: "Run a workload and write a result set (JSON).",
             discussion: """
-                Every benchmark runs in several independent replicates (by default each in a fresh worker
-                process: new memory, calibration, peers and scratch files), interleaved in a seeded random
-                order so drift spreads over all of them; compare uses the replicate medians.
-                The result set goes to Results/<host>-<label>-<UTC time>.json unless --output says otherwise;
-                an existing file is never overwritten without --force, and nothing but a regular file is ever
-                replaced (not a device, FIFO, socket, directory or symbolic link, even with --force). Ctrl-C,
-                SIGTERM or SIGHUP stops after the current batch and still writes what was measured (marked
-                interrupted). Exit status: 0 when the result set was written (even if stdout or stderr went
-                away), 1 on an error (if the result set cannot be written where asked, it is saved under the
-                temporary directory and the message names the file), 3 when nothing was measured (every case
-                skipped or failed; the set is still written with the reasons), 130 when interrupted, 64 on a
+                Every benchmark runs in several independent replicates (by default each in a fresh worker \
+                process: new memory, calibration, peers and scratch files), interleaved in a seeded random \
+                order so drift spreads over all of them; compare uses the replicate medians. \
+                The result set goes to Results/<host>-<label>-<UTC time>.json unless --output says otherwise; \
+                an existing file is never overwritten without --force, and nothing but a regular file is ever \
+                replaced (not a device, FIFO, socket, directory or symbolic link, even with --force). Ctrl-C, \
+                SIGTERM or SIGHUP stops after the current batch and still writes what was measured (marked \
+                interrupted). Exit status: 0 when the result set was written (even if stdout or stderr went \
+                away), 1 on an error (if the result set cannot be written where asked, it is saved under the \
+                temporary directory and the message names the file), 3 when nothing was measured (every case \
+                skipped or failed; the set is still written with the reasons), 130 when interrupted, 64 on a \
                 usage error.
                 """)
 
