@@ -52,7 +52,8 @@ struct ExportStatistic {
 
 /// Every statistic `export` writes for one result, in order: the summary (n, median, mean, min,
 /// max, stddev, cv, p5, p95, robust_cv, over the pooled samples), `median_of_replicates` (the figure
-/// run's table and compare show), the replicates (count, then one `replicate_median` per replicate), per-operation percentiles where the benchmark recorded them (`op_p50`, `op_p99`,
+/// run's table and compare show), the replicates (count, then one `replicate_median` per
+/// replicate), per-operation percentiles where the benchmark recorded them (`op_p50`, `op_p99`,
 /// `op_p99.9` in µs, with `op_count` operations behind them), `cycles_per_op`, other derived figures
 /// (`derived.<name>`), counters per operation (`counter.<event>`), and what happened on the
 /// machine (`steal_pct`, `involuntary_switches`, `measured_s`).
