@@ -7,17 +7,20 @@ struct CaseID: Hashable {
     var paramsText: String
 }
 
-/// One configuration's pooled samples of one case: what the line charts and the single-configuration
-/// tables show. Pooling and the median follow `compare` (samples of every set of the label, type-7
-/// quantiles from OverheadModel's `summarize`), so the medians are the ones `compare` prints.
+/// One configuration's figures of one case: what the line charts and the single-configuration
+/// tables show. The median and the spread are `compare`'s: over the replicate medians of every set
+/// of the label (the median of them, and their robust spread 1.4826·MAD/median, which flags a row
+/// noisy above 5% as compare does); p5 and p95 are type-7 quantiles of the pooled samples.
 struct Figure {
     var unit: String
     var median: Double
     var p5: Double
     var p95: Double
+    /// Samples behind p5 and p95.
     var n: Int
     var sets: Int
-    var cvPct: Double
+    /// Robust spread of the replicate medians, %.
+    var spreadPct: Double
     /// Threads that ran it: the `threads` param, or the number of pinned CPUs for `all`.
     var threads: Int?
 }
@@ -37,6 +40,7 @@ struct FigureTable {
         var unit: [CaseID: String] = [:]
         for group in groups {
             var samples: [CaseID: [Double]] = [:]
+            var replicateMedians: [CaseID: [Double]] = [:]
             var sets: [CaseID: Int] = [:]
             var threads: [CaseID: Int] = [:]
             for loaded in group.sets {
@@ -55,6 +59,7 @@ struct FigureTable {
                         continue
                     }
                     samples[id, default: []].append(contentsOf: r.samples.map { $0 * factor })
+                    replicateMedians[id, default: []].append(contentsOf: r.replicateMedians.map { $0 * factor })
                     sets[id, default: 0] += 1
                     if threads[id] == nil, let t = matched["threads"] {
                         threads[id] = Int(t) ?? (r.cpus.isEmpty ? nil : r.cpus.count)
@@ -63,11 +68,11 @@ struct FigureTable {
             }
             var perCase: [CaseID: Figure] = [:]
             for (id, values) in samples {
-                // OverheadModel's summary: the same type-7 quantiles and CV as every other output.
-                guard let s = try? summarize(values) else { continue }
+                // p5/p95: OverheadModel's summary of the pooled samples (type-7, as every other output).
+                guard let s = try? summarize(values), let medians = replicateMedians[id], !medians.isEmpty else { continue }
                 perCase[id] = Figure(
-                    unit: unit[id]!, median: s.median, p5: s.p5, p95: s.p95, n: s.n, sets: sets[id] ?? 0,
-                    cvPct: s.cv * 100, threads: threads[id])
+                    unit: unit[id]!, median: OverheadModel.median(medians), p5: s.p5, p95: s.p95, n: s.n, sets: sets[id] ?? 0,
+                    spreadPct: robustCV(medians) * 100, threads: threads[id])
             }
             figures[group.name] = perCase
         }

@@ -74,7 +74,7 @@ extension ReportBuilder {
                 let lo = (f.p5 / f.median - 1) * 100, hi = (f.p95 / f.median - 1) * 100
                 desc.append("\(caseLabel(id)) \(label): median \(formatFigure(f.median)) \(f.unit), p5 \(formatPercent(lo)), p95 \(formatPercent(hi))")
                 return Bar(series: label, value: nil, low: lo, high: hi, cssClass: "v-spread",
-                           annotation: "\(formatFigure(f.median)) \(f.unit), CV \(String(format: "%.1f", f.cvPct))%")
+                           annotation: "\(formatFigure(f.median)) \(f.unit), spread \(String(format: "%.1f", f.spreadPct))%")
             }
             if !bars.isEmpty { groupsForChart.append(BarGroup(label: caseLabel(id), bars: bars)) }
         }
@@ -177,7 +177,7 @@ extension ReportBuilder {
         if let c {
             header = ["params", "configuration", "\(c.baseline.label) median", "median", "unit", "overhead", "\(Int((c.confidence * 100).rounded()))% CI", "q", "MDE", "verdict", "notes"]
         } else {
-            header = ["params", "configuration", "median", "p5", "p95", "unit", "n", "CV", "notes"]
+            header = ["params", "configuration", "median", "p5", "p95", "unit", "n", "spread", "notes"]
         }
         m.raw("<thead>" + tableRow(header, header: true) + "</thead>")
         for bid in benchmarkIDs {
@@ -206,11 +206,11 @@ extension ReportBuilder {
                     for label in labels {
                         guard let f = figures.figures[label]?[id] else { continue }
                         var notes: [String] = []
-                        if f.cvPct > 5 { notes.append("noisy (CV > 5%)") }
+                        if f.spreadPct > 5 { notes.append("noisy (spread > 5%)") }
                         if f.sets > 1 { notes.append("\(f.sets) sets pooled") }
                         m.raw(tableRow(
                             [params, label, formatFigure(f.median), formatFigure(f.p5), formatFigure(f.p95), f.unit, String(f.n),
-                             String(format: "%.1f%%", f.cvPct), notes.joined(separator: "; ")],
+                             String(format: "%.1f%%", f.spreadPct), notes.joined(separator: "; ")],
                             numeric: [2, 3, 4, 6, 7]))
                     }
                 }

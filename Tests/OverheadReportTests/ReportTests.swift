@@ -256,10 +256,12 @@ let hostile = "<script>alert(1)</script>\"'&"
         #expect(xmlError(html) == nil)
         #expect(html.contains("One configuration only"))
         for r in input.sets[0].set.results {
-            let s = try summarize(r.samples)
-            #expect(html.contains("<td class=\"num\">\(OverheadModel.formatFigure(s.median))</td>"), "median of \(r.benchmark)")
+            // compare's figure: the median of the replicate medians, and their robust spread.
+            #expect(html.contains("<td class=\"num\">\(OverheadModel.formatFigure(r.medianOfReplicates))</td>"), "median of \(r.benchmark)")
+            #expect(html.contains(String(format: "%.1f%%", robustCV(r.replicateMedians) * 100)), "spread of \(r.benchmark)")
             #expect(html.contains("id=\"chart-\(category(of: r.benchmark))\""))
         }
+        #expect(html.contains("<th scope=\"col\">spread</th>") || html.contains(">spread<"))
         #expect(!html.contains("v-overhead\""))
     }
 
