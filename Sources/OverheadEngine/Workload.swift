@@ -100,7 +100,7 @@ public struct Workload: Sendable, Equatable {
         }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            root = try Yams.compose(yaml: Self.heapBacked(text))
         } catch let error as YamlError {
             throw Self.syntaxError(error, path: path)
         } catch {
@@ -243,6 +243,21 @@ public struct Workload: Sendable, Equatable {
             break
         }
         return nil
+    }
+
+    /// `text` in storage of its own on the heap. Yams hands libyaml a pointer from
+    /// `utf8.withContiguousStorageIfAvailable` and keeps parsing after that closure returns; for a
+    /// small string (15 UTF-8 bytes or fewer, stored inline) the pointer is to a temporary copy that
+    /// is gone by then, so libyaml read freed stack memory (the randomized fuzzers crashed, with two
+    /// running side by side, in 1 of 4 runs). A longer native string's storage is on the heap and
+    /// the parser holds it, so only a small text is padded, with trailing newlines (which change no
+    /// YAML document) up to 16 bytes.
+    static func heapBacked(_ text: String) -> String {
+        var copy = text
+        copy.makeContiguousUTF8()
+        let small = 15
+        if copy.utf8.count <= small { copy += String(repeating: "\n", count: small + 1 - copy.utf8.count) }
+        return copy
     }
 
     /// Yams composes and converts nodes recursively, so YAML nested thousands deep overflows the

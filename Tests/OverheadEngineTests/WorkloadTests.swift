@@ -171,6 +171,17 @@ import OverheadModel
         #expect(throws: Never.self) { try Workload.parse("benchmarks:\n  - id: mem.lat\n    params: { bytes: [16K] }\n  - id: proc.fork\n    params: { bytes: [0] }\n", path: "w.yaml") }
     }
 
+    /// Yams parses from a pointer that outlives its closure; a small (inline) string's pointer was
+    /// to a temporary copy. Texts of 15 bytes or fewer get trailing newlines; the YAML is unchanged.
+    @Test func smallTextsAreHandedToYamsInHeapStorage() throws {
+        #expect(Workload.heapBacked("benchmarks: []").utf8.count == 16)
+        #expect(Workload.heapBacked("benchmarks: []").hasPrefix("benchmarks: []\n"))
+        let long = "benchmarks: [sys.null]\n"
+        #expect(Workload.heapBacked(long) == long)
+        let w = try Workload.parse("benchmarks: [sys.null]", path: "w.yaml")
+        #expect(w.entries.map(\.id) == ["sys.null"])
+    }
+
     @Test func anEmptyBenchmarkListIsAnError() {
         #expect {
             try Workload.parse("benchmarks: []\n", path: "w.yaml")
